@@ -2,14 +2,13 @@ package dev.bpflux.testing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 
 /**
- * Assumptions for tests that need kernel features beyond privilege.
+ * Facts kernel tests branch on.
  *
- * <p>{@link #assumeFeature} skips when a feature is genuinely absent on this kernel (for example
- * kprobes compiled out) but, under {@code BPFLUX_REQUIRE_KERNEL=1}, only when the caller says the
- * absence is expected; a feature that should be there and is not fails the test.
+ * <p>A kernel test never skips for a missing kernel feature: where the feature is absent (kprobes
+ * on the development host) it asserts the clear error bpflux raises instead, and the kernel matrix
+ * runs the same test where the feature exists.
  */
 public final class KernelRequirements {
     private KernelRequirements() {
@@ -31,22 +30,8 @@ public final class KernelRequirements {
         return null;
     }
 
-    /**
-     * Skips the current test when {@code present} is false and the absence is expected on this
-     * kernel ({@code expectedAbsent}); fails it when the feature should be present.
-     *
-     * @param feature what is missing, for the message
-     * @param present whether the kernel has the feature
-     * @param expectedAbsent whether this kernel is known to lack it (e.g. CONFIG_KPROBES unset)
-     */
-    public static void assumeFeature(String feature, boolean present, boolean expectedAbsent) {
-        if (present) {
-            return;
-        }
-        if (!expectedAbsent) {
-            throw new AssertionError(feature + " should be available on this kernel but is not");
-        }
-        Assumptions.assumeTrue(false, feature + " is not available on this kernel (expected); "
-                + "this path is covered by the kernel matrix");
+    /** Whether the running kernel was built with kprobes (CONFIG_KPROBES): not on the dev host. */
+    public static boolean kernelHasKprobes() {
+        return Files.exists(Path.of("/sys/bus/event_source/devices/kprobe/type"));
     }
 }
