@@ -1,0 +1,120 @@
+package dev.bpflux.link;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpflux.map.BpfMap;
+import dev.bpflux.prog.AttachType;
+import dev.bpflux.prog.BpfProgram;
+import dev.bpflux.prog.ProgramLoadRequest;
+import dev.bpflux.prog.ProgramType;
+import dev.bpflux.testing.KernelTest;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** XDP and tcx on the loopback interface, cgroup links and legacy attachments on a fresh cgroup. */
+@KernelTest
+class NetworkLinksTest {
+    static final int XDP_PASS = 2;
+    static final int TCX_PASS = 0;
+    static final int PACKETS = 5;
+    static final Path CGROUP2 = Files.isDirectory(Path.of("/sys/fs/cgroup/unified"))
+            ? Path.of("/sys/fs/cgroup/unified") : Path.of("/sys/fs/cgroup");
+
+    /** Sends {@code PACKETS} UDP datagrams over loopback and receives them. */
+    static void udpOverLoopback() throws Exception {
+        try (DatagramSocket rx = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                DatagramSocket tx = new DatagramSocket()) {
+            rx.setSoTimeout(2000);
+            for (int i = 0; i < PACKETS; i++) {
+                byte[] b = {(byte) i};
+                tx.send(new DatagramPacket(b, 1, InetAddress.getLoopbackAddress(), rx.getLocalPort()));
+                DatagramPacket in = new DatagramPacket(new byte[16], 16);
+                rx.receive(in); // proves XDP_PASS / TCX_PASS let it through
+                assertEquals(i, in.getData()[0]);
+            }
+        }
+    }
+
+    @Test
+    void xdpOnLoopbackSeesEveryPacket() throws Exception {
+        try (BpfMap hits = TestPrograms.counter();
+                BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.XDP,
+                        TestPrograms.countAll(hits.fd().fd(), XDP_PASS)).name("xdp_lo").build());
+                XdpLink link = XdpLink.attach(prog, "lo", XdpLink.XDP_FLAGS_SKB_MODE)) {
+            assertEquals(1, link.ifindex());
+            assertEquals(LinkInfo.TYPE_XDP, link.info().type());
+            udpOverLoopback();
+            // Other loopback traffic may add to the count, never subtract.
+            assertTrue(TestPrograms.read(hits) >= PACKETS, "hits " + TestPrograms.read(hits));
+        }
+    }
+
+    @Test
+    void tcxIngressOnLoopbackSeesEveryPacket() throws Exception {
+        try (BpfMap hits = TestPrograms.counter();
+                BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.SCHED_CLS,
+                        TestPrograms.countAll(hits.fd().fd(), TCX_PASS)).name("tcx_lo").build());
+                TcxLink link = TcxLink.attach(prog, "lo", TcxLink.Direction.INGRESS)) {
+            assertEquals(LinkInfo.TYPE_TCX, link.info().type());
+            udpOverLoopback();
+            assertTrue(TestPrograms.read(hits) >= PACKETS, "hits " + TestPrograms.read(hits));
+        }
+    }
+
+    /** Runs a child process inside {@code cgroup} that opens {@code sockets} UDP sockets. */
+    static void socketsInCgroup(Path cgroup, int sockets) throws Exception {
+        String script = "echo $$ > " + cgroup.resolve("cgroup.procs") + " && exec python3 -c '"
+                + "import socket\nfor _ in range(" + sockets + "): socket.socket(socket.AF_INET, socket.SOCK_DGRAM).close()'";
+        Process p = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "child did not finish");
+        assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+    }
+
+    static Path freshCgroup() throws Exception {
+        return Files.createTempDirectory(CGROUP2, "bpflux-test");
+    }
+
+    @Test
+    void cgroupLinkCountsSocketsCreatedInTheCgroup() throws Exception {
+        Path cg = freshCgroup();
+        try (BpfMap hits = TestPrograms.counter();
+                BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.CGROUP_SOCK,
+                        TestPrograms.countAll(hits.fd().fd(), 1)).name("sock_create")
+                        .expectedAttachType(AttachType.CGROUP_INET_SOCK_CREATE).build())) {
+            try (CgroupLink link = CgroupLink.attach(prog, cg, AttachType.CGROUP_INET_SOCK_CREATE)) {
+                assertEquals(LinkInfo.TYPE_CGROUP, link.info().type());
+                socketsInCgroup(cg, 3);
+                assertEquals(3, TestPrograms.read(hits));
+            }
+            socketsInCgroup(cg, 2);
+            assertEquals(3, TestPrograms.read(hits), "closed link: detached");
+        } finally {
+            Files.delete(cg);
+        }
+    }
+
+    @Test
+    void legacyProgAttachCountsAndDetaches() throws Exception {
+        Path cg = freshCgroup();
+        try (BpfMap hits = TestPrograms.counter();
+                BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.CGROUP_SOCK,
+                        TestPrograms.countAll(hits.fd().fd(), 1)).name("sock_create")
+                        .expectedAttachType(AttachType.CGROUP_INET_SOCK_CREATE).build())) {
+            try (ProgAttachment a = ProgAttachment.attachToCgroup(prog, cg, AttachType.CGROUP_INET_SOCK_CREATE,
+                    ProgAttachment.BPF_F_ALLOW_MULTI)) {
+                socketsInCgroup(cg, 2);
+                assertEquals(2, TestPrograms.read(hits));
+            }
+            socketsInCgroup(cg, 2);
+            assertEquals(2, TestPrograms.read(hits), "BPF_PROG_DETACH on close");
+        } finally {
+            Files.delete(cg);
+        }
+    }
+}
