@@ -202,7 +202,7 @@ public class BpfMap implements AutoCloseable {
         try (Memory m = new Memory(Math.max(1, keySize + valueBufferSize));
                 BpfAttr.MapElem attr = new BpfAttr.MapElem(BpfCommand.BPF_MAP_LOOKUP_ELEM)) {
             writeKey(m, key);
-            attr.mapFd(fd.fd()).key(m).value(m.share(keySize));
+            attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize));
             int r = bpf().tryCall(attr);
             if (r == -Errno.ENOENT) {
                 return null;
@@ -236,7 +236,7 @@ public class BpfMap implements AutoCloseable {
                 BpfAttr.MapElem attr = new BpfAttr.MapElem(BpfCommand.BPF_MAP_UPDATE_ELEM)) {
             writeKey(m, key);
             m.write(keySize, value, 0, value.length);
-            attr.mapFd(fd.fd()).key(m).value(m.share(keySize)).flags(updateFlags);
+            attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize)).flags(updateFlags);
             int r = bpf().tryCall(attr);
             String hint = switch (-r) {
                 case Errno.EEXIST -> "the key exists and BPF_NOEXIST was given";
