@@ -199,17 +199,17 @@ public class BpfMap implements AutoCloseable {
     /** The value stored under {@code key}, or null when there is none. */
     public byte[] lookup(byte[] key) {
         checkKey(key);
-        try (Memory m = new Memory(Math.max(1, keySize + valueBufferSize));
-                BpfAttr.MapElem attr = new BpfAttr.MapElem(BpfCommand.BPF_MAP_LOOKUP_ELEM)) {
-            writeKey(m, key);
-            attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize));
-            int r = bpf().tryCall(attr);
-            if (r == -Errno.ENOENT) {
-                return null;
-            }
-            check(r, "BPF_MAP_LOOKUP_ELEM", null);
-            return m.getByteArray(keySize, valueBufferSize);
+        Scratch sc = SCRATCH.get();
+        Memory m = sc.buffer(keySize + valueBufferSize);
+        writeKey(m, key);
+        BpfAttr.MapElem attr = sc.lookup;
+        attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize)).flags(0);
+        int r = bpf().tryCall(attr);
+        if (r == -Errno.ENOENT) {
+            return null;
         }
+        check(r, "BPF_MAP_LOOKUP_ELEM", null);
+        return m.getByteArray(keySize, valueBufferSize);
     }
 
     /** Per-CPU maps: the per-CPU values under {@code key}, or null when there is none. */
@@ -232,12 +232,14 @@ public class BpfMap implements AutoCloseable {
                     + " bytes" + (isPerCpu() ? " (round_up(" + valueSize + ", 8) x " + cpuCount + " possible CPUs)" : "")
                     + ", got " + value.length);
         }
-        try (Memory m = new Memory(Math.max(1, keySize + valueBufferSize));
-                BpfAttr.MapElem attr = new BpfAttr.MapElem(BpfCommand.BPF_MAP_UPDATE_ELEM)) {
-            writeKey(m, key);
-            m.write(keySize, value, 0, value.length);
-            attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize)).flags(updateFlags);
-            int r = bpf().tryCall(attr);
+        Scratch sc = SCRATCH.get();
+        Memory m = sc.buffer(keySize + valueBufferSize);
+        writeKey(m, key);
+        m.write(keySize, value, 0, value.length);
+        BpfAttr.MapElem attr = sc.update;
+        attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize)).flags(updateFlags);
+        int r = bpf().tryCall(attr);
+        if (r < 0) {
             String hint = switch (-r) {
                 case Errno.EEXIST -> "the key exists and BPF_NOEXIST was given";
                 case Errno.ENOENT -> "the key does not exist and BPF_EXIST was given";
@@ -258,17 +260,17 @@ public class BpfMap implements AutoCloseable {
     /** Removes {@code key}; false when it was not there. Array maps refuse with EINVAL. */
     public boolean delete(byte[] key) {
         checkKey(key);
-        try (Memory m = new Memory(Math.max(1, keySize));
-                BpfAttr.MapElem attr = new BpfAttr.MapElem(BpfCommand.BPF_MAP_DELETE_ELEM)) {
-            writeKey(m, key);
-            attr.mapFd(fd.fd()).key(m);
-            int r = bpf().tryCall(attr);
-            if (r == -Errno.ENOENT) {
-                return false;
-            }
-            check(r, "BPF_MAP_DELETE_ELEM", type != null && type.isArray() ? "array map elements cannot be deleted" : null);
-            return true;
+        Scratch sc = SCRATCH.get();
+        Memory m = sc.buffer(keySize);
+        writeKey(m, key);
+        BpfAttr.MapElem attr = sc.delete;
+        attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(null).flags(0);
+        int r = bpf().tryCall(attr);
+        if (r == -Errno.ENOENT) {
+            return false;
         }
+        check(r, "BPF_MAP_DELETE_ELEM", type != null && type.isArray() ? "array map elements cannot be deleted" : null);
+        return true;
     }
 
     /**
@@ -296,19 +298,19 @@ public class BpfMap implements AutoCloseable {
         if (key != null) {
             checkKey(key);
         }
-        try (Memory m = new Memory(Math.max(1, 2L * keySize));
-                BpfAttr.MapElem attr = new BpfAttr.MapElem(BpfCommand.BPF_MAP_GET_NEXT_KEY)) {
-            if (key != null) {
-                writeKey(m, key);
-            }
-            attr.mapFd(fd.fd()).key(key == null ? null : m).nextKey(m.share(keySize));
-            int r = bpf().tryCall(attr);
-            if (r == -Errno.ENOENT) {
-                return null;
-            }
-            check(r, "BPF_MAP_GET_NEXT_KEY", null);
-            return m.getByteArray(keySize, keySize);
+        Scratch sc = SCRATCH.get();
+        Memory m = sc.buffer(2L * keySize);
+        if (key != null) {
+            writeKey(m, key);
         }
+        BpfAttr.MapElem attr = sc.nextKey;
+        attr.mapFd(fd.fd()).key(key == null ? null : m).nextKey(m.share(keySize)).flags(0);
+        int r = bpf().tryCall(attr);
+        if (r == -Errno.ENOENT) {
+            return null;
+        }
+        check(r, "BPF_MAP_GET_NEXT_KEY", null);
+        return m.getByteArray(keySize, keySize);
     }
 
     /**
@@ -547,6 +549,29 @@ public class BpfMap implements AutoCloseable {
     }
 
     private volatile Boolean batchSupport;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * Per-thread reusable attrs and key/value buffer for the single-element operations: a fresh
+     * native allocation per call cost more than the system call itself. Freed with the thread
+     * (JNA releases unreachable Memory).
+     */
+    private static final class Scratch {
+        final BpfAttr.MapElem lookup = new BpfAttr.MapElem(BpfCommand.BPF_MAP_LOOKUP_ELEM);
+        final BpfAttr.MapElem update = new BpfAttr.MapElem(BpfCommand.BPF_MAP_UPDATE_ELEM);
+        final BpfAttr.MapElem delete = new BpfAttr.MapElem(BpfCommand.BPF_MAP_DELETE_ELEM);
+        final BpfAttr.MapElem nextKey = new BpfAttr.MapElem(BpfCommand.BPF_MAP_GET_NEXT_KEY);
+        private Memory buffer = new Memory(256);
+
+        Memory buffer(long size) {
+            if (buffer.size() < size) {
+                buffer.close();
+                buffer = new Memory(Math.max(size, buffer.size() * 2));
+            }
+            return buffer;
+        }
+    }
 
     /** Whether this kernel has the batch commands for this map; false forces the per-element path. */
     boolean batchSupported() {

@@ -98,6 +98,7 @@ class BtfLinksTest {
                     TracingLink a = TracingLink.attach(fentry, 42);
                     TracingLink b = TracingLink.attach(fexit)) {
                 assertEquals(LinkInfo.TYPE_TRACING, a.info().type());
+                assertTrue(b.isBpfLink());
                 SyscallTrigger.getpgid(6);
                 assertEquals(6, TestPrograms.read(entries));
                 assertEquals(6, TestPrograms.read(exits));

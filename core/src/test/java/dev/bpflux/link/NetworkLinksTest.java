@@ -108,6 +108,7 @@ class NetworkLinksTest {
                         .expectedAttachType(AttachType.CGROUP_INET_SOCK_CREATE).build())) {
             try (ProgAttachment a = ProgAttachment.attachToCgroup(prog, cg, AttachType.CGROUP_INET_SOCK_CREATE,
                     ProgAttachment.BPF_F_ALLOW_MULTI)) {
+                assertEquals(AttachType.CGROUP_INET_SOCK_CREATE, a.attachType());
                 socketsInCgroup(cg, 2);
                 assertEquals(2, TestPrograms.read(hits));
             }

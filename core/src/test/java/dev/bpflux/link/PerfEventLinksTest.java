@@ -46,6 +46,7 @@ class PerfEventLinksTest {
         try (BpfMap slot = TestPrograms.counter();
                 BpfProgram prog = load(ProgramType.TRACEPOINT, TestPrograms.storeCookie(slot.fd().fd()), "tp_cookie");
                 TracepointLink link = TracepointLink.attach(prog, "syscalls", "sys_enter_getppid", 0x5eed_cafeL)) {
+            assertTrue(link.isBpfLink());
             SyscallTrigger.getppid(1);
             assertEquals(0x5eed_cafeL, TestPrograms.read(slot));
         }
@@ -101,6 +102,7 @@ class PerfEventLinksTest {
                 UprobeLink entry = UprobeLink.attach(onEntry, libc, "getppid", TestPrograms.PID, false, 0);
                 UprobeLink ret = UprobeLink.attach(onReturn, libc, "getppid", TestPrograms.PID, true, 0)) {
             assertEquals(UprobeLink.symbolOffset(libc, "getppid"), entry.fileOffset());
+            assertTrue(ret.isReturnProbe());
             SyscallTrigger.getppid(7);
             assertEquals(7, TestPrograms.read(entries));
             assertEquals(7, TestPrograms.read(returns));
