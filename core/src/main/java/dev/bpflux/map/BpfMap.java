@@ -212,6 +212,30 @@ public class BpfMap implements AutoCloseable {
         return m.getByteArray(keySize, valueBufferSize);
     }
 
+    /**
+     * Copies the value under {@code key} into {@code valueOut} ({@link #valueBufferSize()} bytes)
+     * without allocating; false when there is none. For polling loops.
+     */
+    public boolean lookupInto(byte[] key, byte[] valueOut) {
+        checkKey(key);
+        if (valueOut.length != valueBufferSize) {
+            throw new IllegalArgumentException("value buffer for " + fd.what() + " must be " + valueBufferSize
+                    + " bytes, got " + valueOut.length);
+        }
+        Scratch sc = SCRATCH.get();
+        Memory m = sc.buffer(keySize + valueBufferSize);
+        writeKey(m, key);
+        BpfAttr.MapElem attr = sc.lookup;
+        attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize)).flags(0);
+        int r = bpf().tryCall(attr);
+        if (r == -Errno.ENOENT) {
+            return false;
+        }
+        check(r, "BPF_MAP_LOOKUP_ELEM", null);
+        m.read(keySize, valueOut, 0, valueBufferSize);
+        return true;
+    }
+
     /** Per-CPU maps: the per-CPU values under {@code key}, or null when there is none. */
     public PerCpuValues lookupPerCpu(byte[] key) {
         requirePerCpu();

@@ -52,6 +52,11 @@ class NetworkLinksTest {
             udpOverLoopback();
             // Other loopback traffic may add to the count, never subtract.
             assertTrue(TestPrograms.read(hits) >= PACKETS, "hits " + TestPrograms.read(hits));
+            // BPF_LINK_DETACH: the link stays open but the program no longer runs.
+            link.detach();
+            long after = TestPrograms.read(hits);
+            udpOverLoopback();
+            assertEquals(after, TestPrograms.read(hits), "detached link must not count");
         }
     }
 
