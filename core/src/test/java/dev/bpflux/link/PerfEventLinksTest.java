@@ -110,6 +110,30 @@ class PerfEventLinksTest {
     }
 
     @Test
+    void uprobeMultiCountsTwoFunctionsWithOneLinkAndPassesPerOffsetCookies() {
+        Path libc = SyscallTrigger.libcPath();
+        try (BpfMap hits = TestPrograms.counter(); BpfMap cookie = TestPrograms.counter();
+                BpfProgram counting = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.KPROBE,
+                        TestPrograms.countAll(hits.fd().fd(), 0)).name("umulti")
+                        .expectedAttachType(dev.bpflux.prog.AttachType.TRACE_UPROBE_MULTI).build());
+                BpfProgram cookies = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.KPROBE,
+                        TestPrograms.storeCookie(cookie.fd().fd())).name("umulti_ck")
+                        .expectedAttachType(dev.bpflux.prog.AttachType.TRACE_UPROBE_MULTI).build());
+                UprobeMultiLink link = UprobeMultiLink.attachSymbols(counting, libc, java.util.List.of("getppid",
+                        "getpgid"), null, TestPrograms.PID, false);
+                UprobeMultiLink withCookies = UprobeMultiLink.attachSymbols(cookies, libc,
+                        java.util.List.of("getppid", "getpgid"), new long[] {111, 222}, TestPrograms.PID, false)) {
+            assertEquals(2, link.offsets().length);
+            SyscallTrigger.getppid(3);
+            assertEquals(111, TestPrograms.read(cookie));
+            SyscallTrigger.getpgid(4);
+            assertEquals(222, TestPrograms.read(cookie));
+            assertEquals(7, TestPrograms.read(hits));
+            assertTrue(withCookies.isBpfLink());
+        }
+    }
+
+    @Test
     void uprobeOnMissingSymbolSaysSo() {
         Path libc = SyscallTrigger.libcPath();
         BpfException e = assertThrows(BpfException.class, () -> UprobeLink.symbolOffset(libc, "no_such_function_x"));
