@@ -112,6 +112,16 @@ class PerfEventLinksTest {
     @Test
     void uprobeMultiCountsTwoFunctionsWithOneLinkAndPassesPerOffsetCookies() {
         Path libc = SyscallTrigger.libcPath();
+        if (!dev.bpflux.kernel.KernelVersion.current().atLeast(6, 6)) {
+            try (BpfMap hits = TestPrograms.counter();
+                    BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.KPROBE,
+                            TestPrograms.countAll(hits.fd().fd(), 0)).name("umulti").build())) {
+                BpfNotSupportedException e = assertThrows(BpfNotSupportedException.class, () -> UprobeMultiLink
+                        .attachSymbols(prog, libc, java.util.List.of("getppid"), null, TestPrograms.PID, false));
+                assertEquals("uprobe_multi links", e.feature());
+            }
+            return;
+        }
         try (BpfMap hits = TestPrograms.counter(); BpfMap cookie = TestPrograms.counter();
                 BpfProgram counting = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.KPROBE,
                         TestPrograms.countAll(hits.fd().fd(), 0)).name("umulti")
