@@ -17,7 +17,6 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** XDP and tcx on the loopback interface, cgroup links and legacy attachments on a fresh cgroup. */
@@ -88,16 +87,24 @@ class NetworkLinksTest {
     }
 
     /**
-     * Runs a child inside {@code cgroup} that opens {@code sockets} UDP sockets: bash moves itself
-     * into the cgroup, then each {@code /dev/udp} redirection is one socket(AF_INET, SOCK_DGRAM).
-     * (A child JVM would not do: it opens sockets of its own while starting.)
+     * Opens {@code sockets} UDP sockets from inside {@code cgroup}: this JVM moves itself into the
+     * cgroup (cgroup v2 moves the whole process) and back afterwards. Test hosts may have no shell
+     * but busybox's, and a child JVM opens sockets of its own while starting, so counting from a
+     * child would not be exact.
      */
     static void socketsInCgroup(Path cgroup, int sockets) throws Exception {
-        String script = "echo $$ > " + cgroup.resolve("cgroup.procs") + " && for i in $(seq " + sockets
-                + "); do exec 3<>/dev/udp/127.0.0.1/9; exec 3>&-; done";
-        Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true).start();
-        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "child did not finish");
-        assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+        new DatagramSocket().close(); // first use probes IPv6 support with sockets of its own: do it outside
+        String original = Files.readAllLines(Path.of("/proc/self/cgroup")).stream()
+                .filter(l -> l.startsWith("0::")).findFirst().orElseThrow().substring(3);
+        String pid = Long.toString(ProcessHandle.current().pid());
+        Files.writeString(cgroup.resolve("cgroup.procs"), pid);
+        try {
+            for (int i = 0; i < sockets; i++) {
+                new DatagramSocket().close();
+            }
+        } finally {
+            Files.writeString(CGROUP2.resolve(original.substring(1)).resolve("cgroup.procs"), pid);
+        }
     }
 
     static Path freshCgroup() throws Exception {
