@@ -12,11 +12,14 @@ import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.MappedMemory;
 import dev.bpflux.sys.OwnedFd;
 import dev.bpflux.sys.SyscallErrors;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Set;
 
 /**
  * A live BPF map, owning its descriptor. Keys and values are raw bytes in the kernel's layout
@@ -344,7 +347,7 @@ public class BpfMap implements AutoCloseable {
      */
     public Iterable<byte[]> keys() {
         return () -> new Iterator<>() {
-            private final java.util.Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>();
+            private final Set<ByteBuffer> seen = new HashSet<>();
             private byte[] current;
             private byte[] next = advance(null);
 
@@ -353,7 +356,7 @@ public class BpfMap implements AutoCloseable {
                 // A restart after a deletion revisits keys; skip the ones we returned. The bound
                 // stops a map mutated faster than we walk from looping forever.
                 int guard = 0;
-                while (k != null && seen.contains(java.nio.ByteBuffer.wrap(k))) {
+                while (k != null && seen.contains(ByteBuffer.wrap(k))) {
                     if (++guard > seen.size() + 1) {
                         return null;
                     }
@@ -373,7 +376,7 @@ public class BpfMap implements AutoCloseable {
                     throw new NoSuchElementException();
                 }
                 current = next;
-                seen.add(java.nio.ByteBuffer.wrap(current.clone()));
+                seen.add(ByteBuffer.wrap(current.clone()));
                 next = advance(current);
                 return current.clone();
             }
@@ -411,17 +414,22 @@ public class BpfMap implements AutoCloseable {
 
     /**
      * Maps an mmapable array ({@link MapFlags#BPF_F_MMAPABLE}, 5.5) into memory: the values of
-     * indexes 0..maxEntries-1, {@code valueSize} apart, page-rounded.
+     * indexes 0..maxEntries-1, {@link #mmapStride()} bytes apart (the kernel rounds each array
+     * element to 8 bytes). The kernel rounds the mapping up to whole pages; the handle covers the
+     * elements only.
      */
     public MappedMemory mmap(boolean writable) {
         if ((flags & MapFlags.BPF_F_MMAPABLE) == 0) {
             throw new BpfException(fd.what() + " was not created with BPF_F_MMAPABLE and cannot be mmap'd");
         }
-        long bytes = (long) valueSize * maxEntries;
-        long page = 4096;
-        long length = Math.max(page, (bytes + page - 1) / page * page);
+        long length = (long) mmapStride() * maxEntries;
         int prot = MappedMemory.PROT_READ | (writable ? MappedMemory.PROT_WRITE : 0);
         return MappedMemory.map(fd, length, prot, 0);
+    }
+
+    /** Distance between array elements in an mmap'd array: {@code round_up(valueSize, 8)}. */
+    public int mmapStride() {
+        return (valueSize + 7) & ~7;
     }
 
     // ---- batch operations (5.6) with per-element fallback

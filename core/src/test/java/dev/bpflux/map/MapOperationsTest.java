@@ -187,7 +187,7 @@ class MapOperationsTest {
                 .flags(MapFlags.BPF_F_MMAPABLE).name("data").build())) {
             MappedMemory mem = map.mmap(true);
             try (mem) {
-                assertEquals(4096, mem.length());
+                assertEquals(8 * 16, mem.length());
                 mem.putLong(8 * 3, 0x1234L);
                 assertEquals(0x1234L, C.toLong(map.lookup(C.ofInt(3))));
                 map.update(C.ofInt(5), C.ofLong(77));
@@ -197,6 +197,13 @@ class MapOperationsTest {
         }
         try (BpfMap plain = hash(4)) {
             assertThrows(BpfException.class, () -> plain.mmap(false));
+        }
+        // 4-byte values sit 8 bytes apart.
+        try (BpfMap ints = BpfMap.create(MapDefinition.builder(MapType.ARRAY).keySize(4).valueSize(4).maxEntries(3)
+                .flags(MapFlags.BPF_F_MMAPABLE).name("ints").build()); MappedMemory mem = ints.mmap(false)) {
+            assertEquals(8, ints.mmapStride());
+            ints.update(C.ofInt(2), C.ofInt(0x77));
+            assertEquals(0x77, mem.getInt(2L * ints.mmapStride()));
         }
     }
 
