@@ -1,0 +1,328 @@
+package dev.bpflux.reactor.ringbuf;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Pointer;
+import dev.bpflux.BpfException;
+import dev.bpflux.BpfSyscallException;
+import dev.bpflux.reactor.RecordBatch;
+import dev.bpflux.reactor.RecordDecoder;
+import dev.bpflux.reactor.metrics.StreamMetrics;
+import dev.bpflux.reactor.poll.PollLoop;
+import dev.bpflux.reactor.poll.PollSource;
+import dev.bpflux.sys.Errno;
+import dev.bpflux.sys.SystemCalls;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Operators;
+
+/**
+ * One subscription to one ring buffer: the mapping, the subscription state and the
+ * {@link PollSource} its loop reads. Opened at subscribe time by {@link #open}, closed exactly once
+ * on the loop thread by {@link #closeOnLoop} (cancel, error, loop failure), which is the only place
+ * that unmaps; {@link #close()} (the {@code Flux.using} cleanup) only asks for it and, off the loop
+ * thread, waits until it happened.
+ *
+ * <p>States: OPEN (mapped, not registered) -> REGISTERED (the loop reads it) -> CLOSED. Reads
+ * happen only on the loop thread while REGISTERED; the loop removes the source before closing it,
+ * so no read can overlap the munmap.
+ */
+final class RingBufferReader<T> implements PollSource, Subscription, RingBufferConsumer.RecordSink<T> {
+    private static final int PROT_READ = 1;
+    private static final int PROT_WRITE = 2;
+    private static final int MAP_SHARED = 1;
+
+    @SuppressWarnings("rawtypes")
+    private static final AtomicLongFieldUpdater<RingBufferReader> REQUESTED =
+            AtomicLongFieldUpdater.newUpdater(RingBufferReader.class, "requested");
+
+    private final SystemCalls sys;
+    private final RingBufferSource source;
+    private final RingBufferOptions options;
+    private final PollLoop loop;
+    private final StreamMetrics metrics;
+    private final long consumerAddress;
+    private final long producerAddress;
+    private final long producerLength;
+    private final int pageSize;
+    private final RingBufferConsumer consumer;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch closedLatch = new CountDownLatch(1);
+    private final long[] tally = new long[1];
+
+    private RecordDecoder<? extends T> decoder;
+    private boolean batches;
+    private CoreSubscriber<? super T> actual;
+    private boolean registered;
+    private long discardedReported;
+
+    private volatile long requested;
+    private volatile boolean cancelled;
+    private volatile boolean terminated;
+    private volatile Throwable error;
+
+    private RingBufferReader(SystemCalls sys, RingBufferSource source, RingBufferOptions options, PollLoop loop,
+            long consumerAddress, long producerAddress, long producerLength, int pageSize, int size) {
+        this.sys = sys;
+        this.source = source;
+        this.options = options;
+        this.loop = loop;
+        this.metrics = options.metrics();
+        this.consumerAddress = consumerAddress;
+        this.producerAddress = producerAddress;
+        this.producerLength = producerLength;
+        this.pageSize = pageSize;
+        ByteBuffer consumerPage = new Pointer(consumerAddress).getByteBuffer(0, pageSize);
+        ByteBuffer producerArea = new Pointer(producerAddress).getByteBuffer(0, producerLength).asReadOnlyBuffer();
+        this.consumer = new RingBufferConsumer(consumerPage, producerArea, pageSize, size);
+    }
+
+    /** Maps the ring of {@code source}; on failure closes the source and throws. */
+    static <T> RingBufferReader<T> open(RingBufferSource source, RingBufferOptions options) {
+        SystemCalls sys = SystemCalls.linux();
+        int pageSize = PageSize.VALUE;
+        long consumerAddress = 0;
+        try {
+            int fd = source.mapFd();
+            int size = source.size();
+            if (size <= 0 || Integer.bitCount(size) != 1 || size % pageSize != 0 || size > (1 << 29)) {
+                throw new BpfException("ring buffer size " + size + " is not a power of two multiple of the page"
+                        + " size " + pageSize + " up to 512 MiB; pass the map's max_entries");
+            }
+            consumerAddress = mmap(sys, pageSize, PROT_READ | PROT_WRITE, fd, 0, "consumer page");
+            long producerLength = pageSize + 2L * size;
+            long producerAddress = mmap(sys, producerLength, PROT_READ, fd, pageSize, "producer page and data");
+            PollLoop loop = options.loop() != null ? options.loop()
+                    : options.scheduler() != null
+                            ? PollLoop.create(options.name(), options.waitStrategy(), options.scheduler())
+                            : PollLoop.create(options.name(), options.waitStrategy());
+            return new RingBufferReader<>(sys, source, options, loop, consumerAddress, producerAddress,
+                    producerLength, pageSize, size);
+        } catch (Throwable t) {
+            if (consumerAddress != 0) {
+                munmapQuietly(sys, consumerAddress, pageSize);
+            }
+            try {
+                source.close();
+            } catch (Throwable suppressed) {
+                t.addSuppressed(suppressed);
+            }
+            throw t;
+        }
+    }
+
+    private static long mmap(SystemCalls sys, long length, int prot, int fd, long offset, String what) {
+        try {
+            return sys.mmap(length, prot, MAP_SHARED, fd, offset);
+        } catch (LastErrorException e) {
+            int errno = e.getErrorCode();
+            throw new BpfSyscallException("mmap of ring buffer " + what + " (fd " + fd + ", " + length + " bytes)",
+                    errno, Errno.name(errno), Errno.describe(errno),
+                    errno == Errno.EINVAL ? "is the fd a BPF_MAP_TYPE_RINGBUF map (Linux 5.8+) and the size its max_entries?"
+                            : errno == Errno.EPERM ? "a ring buffer's data pages can only be mapped read-only" : null);
+        }
+    }
+
+    private static void munmapQuietly(SystemCalls sys, long address, long length) {
+        try {
+            sys.munmap(address, length);
+        } catch (LastErrorException ignored) {
+            // nothing more to do for a mapping we are abandoning
+        }
+    }
+
+    /** Starts the records stream for {@code subscriber}: one subscriber per reader. */
+    void subscribeRecords(CoreSubscriber<? super T> subscriber, RecordDecoder<? extends T> decoder) {
+        this.decoder = decoder;
+        start(subscriber);
+    }
+
+    /** Starts the batch stream for {@code subscriber}. */
+    @SuppressWarnings("unchecked")
+    void subscribeBatches(CoreSubscriber<? super RecordBatch> subscriber) {
+        this.batches = true;
+        start((CoreSubscriber<? super T>) subscriber);
+    }
+
+    private void start(CoreSubscriber<? super T> subscriber) {
+        if (actual != null) {
+            Operators.error(subscriber, new IllegalStateException("a ring buffer reader serves one subscriber"));
+            return;
+        }
+        actual = subscriber;
+        subscriber.onSubscribe(this);
+        registered = true;
+        loop.register(this);
+    }
+
+    // ---- Subscription (any thread)
+
+    @Override
+    public void request(long n) {
+        if (n <= 0) {
+            error = new IllegalArgumentException("§3.9 violated: positive request amount required but it was " + n);
+            terminated = true;
+            loop.wakeup();
+            return;
+        }
+        if (Operators.addCap(REQUESTED, this, n) == 0) {
+            loop.wakeup();
+        }
+    }
+
+    @Override
+    public void cancel() {
+        cancelled = true;
+        loop.wakeup();
+    }
+
+    /**
+     * The {@code Flux.using} cleanup: asks the loop to close the reader and, unless called on the
+     * loop thread (then the loop closes it as soon as the current poll returns), waits for it.
+     */
+    void close() {
+        terminated = true;
+        if (!registered) {
+            closeOnLoop(null);
+            return;
+        }
+        if (loop.inLoop() || closed.get()) {
+            return;
+        }
+        loop.wakeup();
+        try {
+            closedLatch.await(options.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether {@link #closeOnLoop} ran (the ring is unmapped). */
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    // ---- PollSource (loop thread)
+
+    @Override
+    public int fd() {
+        return source.mapFd();
+    }
+
+    @Override
+    public boolean hasDemand() {
+        return requested != 0 && !wantsClose();
+    }
+
+    @Override
+    public boolean wantsClose() {
+        return cancelled || terminated;
+    }
+
+    @Override
+    public boolean hasWork() {
+        return consumer.hasData();
+    }
+
+    @Override
+    public int poll() {
+        long r = requested;
+        if (r == 0 || wantsClose()) {
+            return IDLE;
+        }
+        long limit = Math.min(r, batches ? 16 : options.batchSize());
+        long emitted;
+        try {
+            emitted = batches ? pollBatches(limit) : pollRecords(limit);
+        } catch (Throwable t) {
+            error = Operators.onOperatorError(this, t, actual.currentContext());
+            terminated = true;
+            return IDLE;
+        }
+        long discarded = consumer.discarded();
+        if (discarded != discardedReported) {
+            metrics.discarded(discarded - discardedReported);
+            discardedReported = discarded;
+        }
+        if (emitted > 0 && r != Long.MAX_VALUE) {
+            REQUESTED.addAndGet(this, -emitted);
+        }
+        return emitted == limit ? PROGRESS : IDLE;
+    }
+
+    private long pollRecords(long limit) {
+        tally[0] = 0;
+        long emitted = 0;
+        try {
+            emitted = consumer.drain(limit, decoder, this, tally);
+        } finally {
+            if (tally[0] > 0 || emitted > 0) {
+                metrics.received(emitted, tally[0]);
+            }
+        }
+        return emitted;
+    }
+
+    @SuppressWarnings("unchecked")
+    private long pollBatches(long limit) {
+        long emitted = 0;
+        while (emitted < limit && !cancelled) {
+            RecordBatch batch = consumer.takeBatch(options.batchSize());
+            if (batch == null) {
+                break;
+            }
+            ((CoreSubscriber<? super RecordBatch>) actual).onNext(batch);
+            consumer.commitBatch();
+            metrics.received(batch.size(), batch.bytes());
+            emitted++;
+        }
+        return emitted;
+    }
+
+    @Override
+    public boolean accept(T value) {
+        actual.onNext(value);
+        return !cancelled;
+    }
+
+    @Override
+    public void closeOnLoop(Throwable loopError) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Throwable failure = null;
+        try {
+            consumer.close();
+            sys.munmap(producerAddress, producerLength);
+        } catch (Throwable t) {
+            failure = t;
+        }
+        try {
+            sys.munmap(consumerAddress, pageSize);
+        } catch (Throwable t) {
+            failure = failure == null ? t : failure;
+        }
+        try {
+            source.close();
+        } catch (Throwable t) {
+            failure = failure == null ? t : failure;
+        }
+        closedLatch.countDown();
+        Throwable signal = error != null ? error : loopError;
+        if (signal == null && failure != null && !cancelled) {
+            signal = failure;
+        }
+        if (signal != null && !cancelled && actual != null) {
+            actual.onError(signal);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RingBufferReader[" + options.name() + ", fd " + source.mapFd() + "]";
+    }
+}
