@@ -13,7 +13,7 @@ import reactor.core.scheduler.Scheduler;
  * <pre>{@code
  * RingBufferOptions options = RingBufferOptions.create()
  *         .withName("events")
- *         .withWaitStrategy(WaitStrategy.adaptive(Duration.ofMicros(50)))
+ *         .withWaitStrategy(WaitStrategy.adaptive(Duration.ofNanos(50_000)))
  *         .withBatchSize(4096);
  * }</pre>
  */

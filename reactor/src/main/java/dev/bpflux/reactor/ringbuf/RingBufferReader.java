@@ -1,17 +1,15 @@
 package dev.bpflux.reactor.ringbuf;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Pointer;
 import dev.bpflux.BpfException;
-import dev.bpflux.BpfSyscallException;
+import dev.bpflux.map.BpfMap;
+import dev.bpflux.map.MapType;
 import dev.bpflux.reactor.RecordBatch;
 import dev.bpflux.reactor.RecordDecoder;
 import dev.bpflux.reactor.metrics.StreamMetrics;
 import dev.bpflux.reactor.poll.PollLoop;
 import dev.bpflux.reactor.poll.PollSource;
-import dev.bpflux.sys.Errno;
-import dev.bpflux.sys.SystemCalls;
-import java.nio.ByteBuffer;
+import dev.bpflux.sys.MappedMemory;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,23 +30,17 @@ import reactor.core.publisher.Operators;
  * so no read can overlap the munmap.
  */
 final class RingBufferReader<T> implements PollSource, Subscription, RingBufferConsumer.RecordSink<T> {
-    private static final int PROT_READ = 1;
-    private static final int PROT_WRITE = 2;
-    private static final int MAP_SHARED = 1;
-
     @SuppressWarnings("rawtypes")
     private static final AtomicLongFieldUpdater<RingBufferReader> REQUESTED =
             AtomicLongFieldUpdater.newUpdater(RingBufferReader.class, "requested");
 
-    private final SystemCalls sys;
     private final RingBufferSource source;
+    private final int fd;
     private final RingBufferOptions options;
     private final PollLoop loop;
     private final StreamMetrics metrics;
-    private final long consumerAddress;
-    private final long producerAddress;
-    private final long producerLength;
-    private final int pageSize;
+    private final MappedMemory consumerPage;
+    private final MappedMemory producerArea;
     private final RingBufferConsumer consumer;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
@@ -65,73 +57,65 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
     private volatile boolean terminated;
     private volatile Throwable error;
 
-    private RingBufferReader(SystemCalls sys, RingBufferSource source, RingBufferOptions options, PollLoop loop,
-            long consumerAddress, long producerAddress, long producerLength, int pageSize, int size) {
-        this.sys = sys;
+    private RingBufferReader(RingBufferSource source, int fd, RingBufferOptions options, PollLoop loop,
+            MappedMemory consumerPage, MappedMemory producerArea, int pageSize, int size) {
         this.source = source;
+        this.fd = fd;
         this.options = options;
         this.loop = loop;
         this.metrics = options.metrics();
-        this.consumerAddress = consumerAddress;
-        this.producerAddress = producerAddress;
-        this.producerLength = producerLength;
-        this.pageSize = pageSize;
-        ByteBuffer consumerPage = new Pointer(consumerAddress).getByteBuffer(0, pageSize);
-        ByteBuffer producerArea = new Pointer(producerAddress).getByteBuffer(0, producerLength).asReadOnlyBuffer();
-        this.consumer = new RingBufferConsumer(consumerPage, producerArea, pageSize, size);
+        this.consumerPage = consumerPage;
+        this.producerArea = producerArea;
+        // the producer area is PROT_READ: a write through it would fault, so the view is read-only too
+        this.consumer = new RingBufferConsumer(consumerPage.asByteBuffer(), producerArea.asByteBuffer().asReadOnlyBuffer(),
+                pageSize, size);
     }
 
-    /** Maps the ring of {@code source}; on failure closes the source and throws. */
+    /**
+     * Maps the ring of {@code source} (consumer page read-write at offset 0; producer page and the
+     * twice-mapped data read-only at offset pagesize); on failure closes the source and throws.
+     */
     static <T> RingBufferReader<T> open(RingBufferSource source, RingBufferOptions options) {
-        SystemCalls sys = SystemCalls.linux();
         int pageSize = PageSize.VALUE;
-        long consumerAddress = 0;
+        MappedMemory consumerPage = null;
+        MappedMemory producerArea = null;
         try {
-            int fd = source.mapFd();
-            int size = source.size();
-            if (size <= 0 || Integer.bitCount(size) != 1 || size % pageSize != 0 || size > (1 << 29)) {
-                throw new BpfException("ring buffer size " + size + " is not a power of two multiple of the page"
-                        + " size " + pageSize + " up to 512 MiB; pass the map's max_entries");
+            BpfMap map = Objects.requireNonNull(source.ringBuffer(), "ringBuffer()");
+            if (map.type() != MapType.RINGBUF) {
+                throw new BpfException(map.fd().what() + " is a " + (map.type() == null ? "map of type "
+                        + map.typeNumber() : map.type().kernelName()) + ", not a BPF_MAP_TYPE_RINGBUF: a ring buffer"
+                        + (map.type() == MapType.USER_RINGBUF ? " stream reads what BPF writes; a user ring buffer is written by user space"
+                                : " stream needs a ring buffer map (Linux 5.8+)"));
             }
-            consumerAddress = mmap(sys, pageSize, PROT_READ | PROT_WRITE, fd, 0, "consumer page");
-            long producerLength = pageSize + 2L * size;
-            long producerAddress = mmap(sys, producerLength, PROT_READ, fd, pageSize, "producer page and data");
+            int size = map.maxEntries();
+            if (size <= 0 || Integer.bitCount(size) != 1 || size % pageSize != 0 || size > (1 << 29)) {
+                throw new BpfException("ring buffer " + map.fd().what() + " has max_entries " + size
+                        + ", not a power of two multiple of the page size " + pageSize + " up to 512 MiB,"
+                        + " which bpflux can map");
+            }
+            consumerPage = MappedMemory.map(map.fd(), pageSize, MappedMemory.PROT_READ | MappedMemory.PROT_WRITE, 0);
+            producerArea = MappedMemory.map(map.fd(), pageSize + 2L * size, MappedMemory.PROT_READ, pageSize);
             PollLoop loop = options.loop() != null ? options.loop()
                     : options.scheduler() != null
                             ? PollLoop.create(options.name(), options.waitStrategy(), options.scheduler())
                             : PollLoop.create(options.name(), options.waitStrategy());
-            return new RingBufferReader<>(sys, source, options, loop, consumerAddress, producerAddress,
-                    producerLength, pageSize, size);
+            return new RingBufferReader<>(source, map.fd().fd(), options, loop, consumerPage, producerArea,
+                    pageSize, size);
         } catch (Throwable t) {
-            if (consumerAddress != 0) {
-                munmapQuietly(sys, consumerAddress, pageSize);
-            }
-            try {
-                source.close();
-            } catch (Throwable suppressed) {
-                t.addSuppressed(suppressed);
-            }
+            closeAll(t, producerArea, consumerPage, source);
             throw t;
         }
     }
 
-    private static long mmap(SystemCalls sys, long length, int prot, int fd, long offset, String what) {
-        try {
-            return sys.mmap(length, prot, MAP_SHARED, fd, offset);
-        } catch (LastErrorException e) {
-            int errno = e.getErrorCode();
-            throw new BpfSyscallException("mmap of ring buffer " + what + " (fd " + fd + ", " + length + " bytes)",
-                    errno, Errno.name(errno), Errno.describe(errno),
-                    errno == Errno.EINVAL ? "is the fd a BPF_MAP_TYPE_RINGBUF map (Linux 5.8+) and the size its max_entries?"
-                            : errno == Errno.EPERM ? "a ring buffer's data pages can only be mapped read-only" : null);
-        }
-    }
-
-    private static void munmapQuietly(SystemCalls sys, long address, long length) {
-        try {
-            sys.munmap(address, length);
-        } catch (LastErrorException ignored) {
-            // nothing more to do for a mapping we are abandoning
+    private static void closeAll(Throwable primary, AutoCloseable... resources) {
+        for (AutoCloseable r : resources) {
+            if (r != null) {
+                try {
+                    r.close();
+                } catch (Throwable suppressed) {
+                    primary.addSuppressed(suppressed);
+                }
+            }
         }
     }
 
@@ -210,7 +194,7 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
 
     @Override
     public int fd() {
-        return source.mapFd();
+        return fd;
     }
 
     @Override
@@ -239,7 +223,7 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
         try {
             emitted = batches ? pollBatches(limit) : pollRecords(limit);
         } catch (Throwable t) {
-            error = Operators.onOperatorError(this, t, actual.currentContext());
+            error = Operators.onOperatorError(null, t, actual.currentContext());
             terminated = true;
             return IDLE;
         }
@@ -295,21 +279,16 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
             return;
         }
         Throwable failure = null;
-        try {
-            consumer.close();
-            sys.munmap(producerAddress, producerLength);
-        } catch (Throwable t) {
-            failure = t;
-        }
-        try {
-            sys.munmap(consumerAddress, pageSize);
-        } catch (Throwable t) {
-            failure = failure == null ? t : failure;
-        }
-        try {
-            source.close();
-        } catch (Throwable t) {
-            failure = failure == null ? t : failure;
+        for (AutoCloseable r : new AutoCloseable[] {consumer::close, producerArea, consumerPage, source}) {
+            try {
+                r.close();
+            } catch (Throwable t) {
+                if (failure == null) {
+                    failure = t;
+                } else {
+                    failure.addSuppressed(t);
+                }
+            }
         }
         closedLatch.countDown();
         Throwable signal = error != null ? error : loopError;
@@ -323,6 +302,6 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
 
     @Override
     public String toString() {
-        return "RingBufferReader[" + options.name() + ", fd " + source.mapFd() + "]";
+        return "RingBufferReader[" + options.name() + ", fd " + fd + "]";
     }
 }

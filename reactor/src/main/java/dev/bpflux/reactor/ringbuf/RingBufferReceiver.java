@@ -1,5 +1,6 @@
 package dev.bpflux.reactor.ringbuf;
 
+import dev.bpflux.map.BpfMap;
 import dev.bpflux.reactor.RecordBatch;
 import dev.bpflux.reactor.RecordDecoder;
 import java.util.Objects;
@@ -12,9 +13,8 @@ import reactor.core.publisher.Operators;
  * place from the mapped ring.
  *
  * <pre>{@code
- * Flux<Long> seqs = RingBufferReceiver.create(RingBufferSource.of(map.fd(), map.maxEntries()),
- *                                             RingBufferOptions.create())
- *         .receive(record -> record.getLongLE(record.readerIndex() + 8));
+ * Flux<Long> seqs = RingBufferReceiver.create(ringBufferMap, RingBufferOptions.create())
+ *         .receive(record -> record.getLongLE(record.readerIndex()));
  * }</pre>
  *
  * <p>Each subscription maps the ring, registers it with a reader loop and reads only while
@@ -35,7 +35,12 @@ public final class RingBufferReceiver {
         this.options = Objects.requireNonNull(options, "options");
     }
 
-    /** A receiver of a ring the caller owns (the stream does not close the map). */
+    /** A receiver of a ring buffer map the caller owns (the stream does not close the map). */
+    public static RingBufferReceiver create(BpfMap ringBuffer, RingBufferOptions options) {
+        return create(RingBufferSource.of(ringBuffer), options);
+    }
+
+    /** A receiver of the ring of {@code ring}, closed with each stream's end when the source owns something. */
     public static RingBufferReceiver create(RingBufferSource ring, RingBufferOptions options) {
         Objects.requireNonNull(ring, "ring");
         return new RingBufferReceiver(() -> ring, options);

@@ -1,5 +1,8 @@
 package dev.bpflux.reactor.ringbuf;
 
+import dev.bpflux.map.BpfMap;
+import java.util.Objects;
+
 /**
  * The ring buffer map a stream reads, and whatever the stream should close after it unmapped the
  * ring (the loaded object and its links, when an on-subscribe hook loaded them for this stream).
@@ -9,11 +12,8 @@ package dev.bpflux.reactor.ringbuf;
  */
 public interface RingBufferSource extends AutoCloseable {
 
-    /** The fd of a {@code BPF_MAP_TYPE_RINGBUF} map; stays open until {@link #close()}. */
-    int mapFd();
-
-    /** The map's {@code max_entries}: its data size in bytes, a power of two and a multiple of the page size. */
-    int size();
+    /** A {@code BPF_MAP_TYPE_RINGBUF} map; must stay open until {@link #close()}. */
+    BpfMap ringBuffer();
 
     /** Releases what the source owns. The default owns nothing (the map belongs to the caller). */
     @Override
@@ -21,16 +21,33 @@ public interface RingBufferSource extends AutoCloseable {
     }
 
     /** A source over a map the caller owns and closes; the stream does not close it. */
-    static RingBufferSource of(int mapFd, int size) {
+    static RingBufferSource of(BpfMap ringBuffer) {
+        Objects.requireNonNull(ringBuffer, "ringBuffer");
+        return () -> ringBuffer;
+    }
+
+    /**
+     * A source over {@code ringBuffer} that closes {@code owner} (e.g. the loaded object holding
+     * the map and the attached program) when the stream ends.
+     */
+    static RingBufferSource of(BpfMap ringBuffer, AutoCloseable owner) {
+        Objects.requireNonNull(ringBuffer, "ringBuffer");
+        Objects.requireNonNull(owner, "owner");
         return new RingBufferSource() {
             @Override
-            public int mapFd() {
-                return mapFd;
+            public BpfMap ringBuffer() {
+                return ringBuffer;
             }
 
             @Override
-            public int size() {
-                return size;
+            public void close() {
+                try {
+                    owner.close();
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing " + owner + " failed", e);
+                }
             }
         };
     }
