@@ -26,7 +26,7 @@ public final class BpfInstructions {
     private static final int PSEUDO_MAP_FD = 1, PSEUDO_MAP_VALUE = 2;
 
     // helper function ids (enum bpf_func_id)
-    public static final int MAP_LOOKUP_ELEM = 1, KTIME_GET_NS = 5, GET_SMP_PROCESSOR_ID = 8,
+    public static final int MAP_LOOKUP_ELEM = 1, MAP_UPDATE_ELEM = 2, KTIME_GET_NS = 5, GET_SMP_PROCESSOR_ID = 8,
             GET_CURRENT_PID_TGID = 14, PERF_EVENT_OUTPUT = 25, RINGBUF_OUTPUT = 130, RINGBUF_RESERVE = 131,
             RINGBUF_SUBMIT = 132, RINGBUF_DISCARD = 133;
 
