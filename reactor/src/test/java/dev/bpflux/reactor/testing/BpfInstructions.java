@@ -23,12 +23,12 @@ public final class BpfInstructions {
     public static final int JEQ = 0x10, JNE = 0x50, JLT = 0xa0, JGE = 0x30;
     private static final int JA = 0x00, CALL = 0x80, EXIT = 0x90;
     /** ld_imm64 src_reg values: the imm is a map fd, or a map fd plus an offset into its value. */
-    private static final int PSEUDO_MAP_FD = 1, PSEUDO_MAP_VALUE = 2;
+    private static final int PSEUDO_MAP_FD = 1, PSEUDO_MAP_VALUE = 2, PSEUDO_FUNC = 4;
 
     // helper function ids (enum bpf_func_id)
     public static final int MAP_LOOKUP_ELEM = 1, MAP_UPDATE_ELEM = 2, KTIME_GET_NS = 5, GET_SMP_PROCESSOR_ID = 8,
             GET_CURRENT_PID_TGID = 14, PERF_EVENT_OUTPUT = 25, RINGBUF_OUTPUT = 130, RINGBUF_RESERVE = 131,
-            RINGBUF_SUBMIT = 132, RINGBUF_DISCARD = 133;
+            RINGBUF_SUBMIT = 132, RINGBUF_DISCARD = 133, LOOP = 181;
 
     public static final int R0 = 0, R1 = 1, R2 = 2, R3 = 3, R4 = 4, R5 = 5, R6 = 6, R7 = 7, R8 = 8, R9 = 9, R10 = 10;
 
@@ -92,6 +92,12 @@ public final class BpfInstructions {
         return add(0, 0, 0, 0, offset, null);
     }
 
+    /** dst = the subprogram at {@code label} (a callback for bpf_loop); imm counts instructions after this one. */
+    public BpfInstructions loadFunc(int dst, String label) {
+        add(LD | DW | IMM, dst, PSEUDO_FUNC, 0, 0, "imm:" + label);
+        return add(0, 0, 0, 0, 0, null);
+    }
+
     public BpfInstructions jumpImm(int op, int dst, int imm, String target) {
         return add(JMP | op | K, dst, 0, 0, imm, target);
     }
@@ -112,6 +118,15 @@ public final class BpfInstructions {
         return add(JMP | EXIT, 0, 0, 0, 0, null);
     }
 
+    /** The instruction index of {@code label}. */
+    public int labelIndex(String label) {
+        Integer at = labels.get(label);
+        if (at == null) {
+            throw new IllegalArgumentException("undefined label " + label);
+        }
+        return at;
+    }
+
     public int count() {
         return insns.size();
     }
@@ -122,18 +137,24 @@ public final class BpfInstructions {
         for (int i = 0; i < insns.size(); i++) {
             long[] in = insns.get(i);
             int off = (int) in[3];
+            int imm = (int) in[4];
             String target = jumpTargets.get(i);
             if (target != null) {
-                Integer at = labels.get(target);
+                boolean toImm = target.startsWith("imm:");
+                Integer at = labels.get(toImm ? target.substring(4) : target);
                 if (at == null) {
                     throw new IllegalStateException("undefined label " + target);
                 }
-                off = at - i - 1;
+                if (toImm) {
+                    imm = at - i - 1;
+                } else {
+                    off = at - i - 1;
+                }
             }
             out.put((byte) in[0]);
             out.put((byte) ((in[1] & 0xf) | ((in[2] & 0xf) << 4)));
             out.putShort((short) off);
-            out.putInt((int) in[4]);
+            out.putInt(imm);
         }
         return out.array();
     }
