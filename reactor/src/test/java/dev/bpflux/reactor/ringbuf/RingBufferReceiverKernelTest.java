@@ -3,6 +3,7 @@ package dev.bpflux.reactor.ringbuf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bpflux.reactor.DropCounter;
 import dev.bpflux.reactor.RecordDecoder;
 import dev.bpflux.reactor.WaitStrategy;
 import dev.bpflux.reactor.metrics.StreamMetrics;
@@ -55,6 +56,7 @@ class RingBufferReceiverKernelTest {
         int ringSize = 16384; // 682 records of 24 bytes (16 + 8 header)
         try (RingBufferProducer producer = RingBufferProducer.create(ringSize, 500)) {
             RingBufferReceiver receiver = RingBufferReceiver.create(producer.ring(), RingBufferOptions.create());
+            DropCounter drops = DropCounter.ofArrayValue(producer.state(), 16);
             List<Long> got = new ArrayList<>();
             StepVerifier.create(receiver.receive(SEQ), 0)
                     .then(() -> producer.trigger(1))
@@ -71,6 +73,7 @@ class RingBufferReceiverKernelTest {
                         assertEquals(500 - room, producer.dropped(), "records dropped by the full ring");
                         assertEquals(500 + room, producer.produced());
                     })
+                    .then(() -> assertEquals(producer.dropped(), drops.read(), "the drop counter sees the drops"))
                     .thenRequest(Long.MAX_VALUE)
                     .expectNextCount(490 + (ringSize - 490L * 24) / 24)
                     .expectNoEvent(Duration.ofMillis(100))

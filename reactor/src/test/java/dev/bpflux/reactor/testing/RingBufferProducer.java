@@ -194,6 +194,11 @@ public final class RingBufferProducer implements AutoCloseable {
         return ring;
     }
 
+    /** The counters: one array element {u64 next_seq, produced, dropped, discarded}. */
+    public BpfMap state() {
+        return state;
+    }
+
     public int batch() {
         return batch;
     }
