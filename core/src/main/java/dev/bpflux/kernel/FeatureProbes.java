@@ -1,6 +1,10 @@
 package dev.bpflux.kernel;
 
+import com.sun.jna.Memory;
 import dev.bpflux.map.MapType;
+import dev.bpflux.prog.AttachType;
+import dev.bpflux.prog.Instructions;
+import dev.bpflux.prog.ProgramType;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.Errno;
@@ -76,6 +80,47 @@ public final class FeatureProbes {
             // Storage maps demand BTF for their value: a refusal other than "unknown type" (EINVAL
             // from find_and_alloc_map) still proves the type exists, so treat ENOTSUPP/EPERM as absent only.
             return false;
+        }
+    }
+
+    /** Whether programs of {@code type} can be loaded ({@code r0 = 0; exit}). */
+    public boolean programType(ProgramType type) {
+        return cache.computeIfAbsent(type, t -> probeProgramType(type));
+    }
+
+    private boolean probeProgramType(ProgramType type) {
+        // Types that need an attach target at load time cannot be probed with a bare program;
+        // the load then fails for the missing target (EINVAL/ESRCH/...), not for an unknown type.
+        // The kernel reports an unknown type with EINVAL from find_prog_type() and nothing in
+        // the log, so a load with a log that yields text proves the type exists.
+        byte[] insns = Instructions.returnImm(0);
+        try (Memory code = new Memory(insns.length); Memory log = new Memory(4096);
+                BpfAttr.ProgLoad attr = new BpfAttr.ProgLoad()) {
+            code.write(0, insns, 0, insns.length);
+            log.setByte(0, (byte) 0);
+            attr.progType(type.number()).insns(code, insns.length / 8).license("GPL").log(log, 4096, 1);
+            switch (type) {
+                case KPROBE -> attr.kernVersion(KernelVersion.current().code()); // checked before 5.0
+                // Types that need an attach target: point at BTF id 1, which is never a valid target,
+                // so a kernel that knows the type gets as far as logging why id 1 is wrong.
+                case TRACING -> attr.expectedAttachType(AttachType.TRACE_FENTRY.number()).attachBtfId(1);
+                case LSM -> attr.expectedAttachType(AttachType.LSM_MAC.number()).attachBtfId(1);
+                case EXT, STRUCT_OPS -> attr.attachBtfId(1);
+                case CGROUP_SOCK_ADDR -> attr.expectedAttachType(AttachType.CGROUP_INET4_CONNECT.number());
+                case CGROUP_SOCKOPT -> attr.expectedAttachType(AttachType.CGROUP_GETSOCKOPT.number());
+                case SK_LOOKUP -> attr.expectedAttachType(AttachType.SK_LOOKUP.number());
+                case NETFILTER -> attr.expectedAttachType(AttachType.NETFILTER.number());
+                default -> { }
+            }
+            int r = bpf.tryCall(attr);
+            if (r >= 0) {
+                bpf.calls().close(r);
+                return true;
+            }
+            if (-r != Errno.EINVAL) {
+                return true; // refused for another reason (permission, missing attach target): type known
+            }
+            return log.getByte(0) != 0;
         }
     }
 

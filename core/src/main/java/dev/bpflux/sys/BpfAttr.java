@@ -309,11 +309,14 @@ public abstract class BpfAttr implements AutoCloseable {
         public int infoLen() { return readU32(4); }
     }
 
-    /** BPF_RAW_TRACEPOINT_OPEN (4.17). <pre> 0 u64 name  8 u32 prog_fd  = 12 bytes (16 with padding)</pre> */
+    /** BPF_RAW_TRACEPOINT_OPEN (4.17). <pre> 0 u64 name  8 u32 prog_fd  16 u64 cookie (6.10)  = 24 bytes</pre> */
     public static final class RawTracepointOpen extends BpfAttr {
         public RawTracepointOpen() {
-            super(BpfCommand.BPF_RAW_TRACEPOINT_OPEN, 16);
+            super(BpfCommand.BPF_RAW_TRACEPOINT_OPEN, 24);
         }
+
+        /** bpf_get_attach_cookie() value (6.10); older kernels reject a non-zero cookie with E2BIG. */
+        public RawTracepointOpen cookie(long v) { u64(16, v); return this; }
 
         /** The tracepoint name; null for tp_btf/fentry/fexit/lsm programs, whose target is in the program. */
         public RawTracepointOpen name(String v) { string(0, v); return this; }
