@@ -185,10 +185,19 @@ public final class PollLoop {
                 PollSource s;
                 while ((s = added.poll()) != null) {
                     try {
-                        ctl(epfd, EPOLL_CTL_ADD, s.fd(), 0, event);
+                        for (int fd : s.fds()) {
+                            ctl(epfd, EPOLL_CTL_ADD, fd, 0, event);
+                        }
                         sources.add(s);
                         armed.add(Boolean.FALSE);
                     } catch (BpfSyscallException e) {
+                        for (int fd : s.fds()) {
+                            try {
+                                ctl(epfd, EPOLL_CTL_DEL, fd, 0, event);
+                            } catch (BpfSyscallException ignored) {
+                                // not added
+                            }
+                        }
                         closeSource(s, e);
                     }
                 }
@@ -228,7 +237,9 @@ public final class PollLoop {
                 for (int i = 0; i < sources.size(); i++) {
                     boolean want = sources.get(i).hasDemand();
                     if (want != armed.get(i)) {
-                        ctl(epfd, EPOLL_CTL_MOD, sources.get(i).fd(), want ? EPOLLIN : 0, event);
+                        for (int fd : sources.get(i).fds()) {
+                            ctl(epfd, EPOLL_CTL_MOD, fd, want ? EPOLLIN : 0, event);
+                        }
                         armed.set(i, want);
                     }
                 }
@@ -314,10 +325,12 @@ public final class PollLoop {
             Memory event) {
         PollSource s = sources.remove(i);
         armed.remove(i);
-        try {
-            ctl(epfd, EPOLL_CTL_DEL, s.fd(), 0, event);
-        } catch (BpfSyscallException ignored) {
-            // the fd is closed with the source below either way
+        for (int fd : s.fds()) {
+            try {
+                ctl(epfd, EPOLL_CTL_DEL, fd, 0, event);
+            } catch (BpfSyscallException ignored) {
+                // the fd is closed with the source below either way
+            }
         }
         closeSource(s, error);
     }

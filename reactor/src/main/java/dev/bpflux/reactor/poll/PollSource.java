@@ -16,6 +16,11 @@ public interface PollSource {
     /** The fd to wait on for readability (EPOLLIN). */
     int fd();
 
+    /** All fds to wait on (a perf buffer has one per CPU); by default just {@link #fd()}. */
+    default int[] fds() {
+        return new int[] {fd()};
+    }
+
     /** Reads what downstream demand allows. Returns {@link #PROGRESS} or {@link #IDLE}. */
     int poll();
 

@@ -125,6 +125,11 @@ public final class RingBufferOptions {
         return new RingBufferOptions(name, waitStrategy, batchSize, loop, scheduler, metrics, closeTimeout);
     }
 
+    /** The system page size (from the auxiliary vector's AT_PAGESZ). */
+    public static int pageSize() {
+        return PageSize.VALUE;
+    }
+
     @Override
     public String toString() {
         return "RingBufferOptions[name=" + name + ", wait=" + waitStrategy + ", batchSize=" + batchSize

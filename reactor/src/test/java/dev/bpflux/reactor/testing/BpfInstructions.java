@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class BpfInstructions {
     // instruction classes, sources, operations, sizes, modes
-    private static final int LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, JMP = 0x05, ALU64 = 0x07;
+    private static final int LD = 0x00, LDX = 0x01, ST = 0x02, STX = 0x03, ALU = 0x04, JMP = 0x05, ALU64 = 0x07;
     private static final int K = 0x00, X = 0x08;
     private static final int DW = 0x18, MEM = 0x60, IMM = 0x00;
     public static final int ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, AND = 0x50, LSH = 0x60, RSH = 0x70,
@@ -51,6 +51,11 @@ public final class BpfInstructions {
 
     public BpfInstructions movImm(int dst, int imm) {
         return add(ALU64 | MOV | K, dst, 0, 0, imm, null);
+    }
+
+    /** 32-bit move: the upper half of dst becomes zero (mov32Imm(r, -1) gives 0xffffffff). */
+    public BpfInstructions mov32Imm(int dst, int imm) {
+        return add(ALU | MOV | K, dst, 0, 0, imm, null);
     }
 
     public BpfInstructions mov(int dst, int src) {
