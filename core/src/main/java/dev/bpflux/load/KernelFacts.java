@@ -54,6 +54,22 @@ final class KernelFacts {
         return m;
     }
 
+    /** Whether this process has the capabilities to load any program (CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON). */
+    static boolean privileged() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                    // CAP_SYS_ADMIN = 21, CAP_PERFMON = 38, CAP_BPF = 39 (linux/capability.h)
+                    return (caps & (1L << 21)) != 0 || ((caps & (1L << 38)) != 0 && (caps & (1L << 39)) != 0);
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            return false;
+        }
+        return false;
+    }
+
     /** A descriptor for the kernel BTF object with id {@code id} (a module's, for kfuncs and attach targets). */
     static OwnedFd btfObject(int id) {
         try (BpfAttr.GetFdById attr = new BpfAttr.GetFdById(BpfCommand.BPF_BTF_GET_FD_BY_ID)) {

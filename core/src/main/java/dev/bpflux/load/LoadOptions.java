@@ -100,6 +100,11 @@ public final class LoadOptions {
         return withVariable(name, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array());
     }
 
+    /** Sets a 2-byte variable ({@code u16}, {@code short}). */
+    public LoadOptions withVariable(String name, short value) {
+        return withVariable(name, ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort(value).array());
+    }
+
     /** Sets a 1-byte {@code bool}. */
     public LoadOptions withVariable(String name, boolean value) {
         return withVariable(name, new byte[] {(byte) (value ? 1 : 0)});
