@@ -3,7 +3,8 @@ package dev.bpflux.load;
 import dev.bpflux.BpfException;
 import dev.bpflux.BpfNotSupportedException;
 import dev.bpflux.obj.ProgramSpec;
-import dev.bpflux.obj.btf.Btf;
+import dev.bpflux.kernel.KernelBtfs;
+import dev.bpflux.obj.core.TargetBtf;
 import dev.bpflux.obj.btf.BtfKind;
 import dev.bpflux.sys.OwnedFd;
 
@@ -43,13 +44,26 @@ final class AttachTargets {
         } else {
             name = target;
         }
-        Btf vmlinux = KernelFacts.vmlinux();
-        int[] ids = vmlinux.findByName(name, kind);
+        KernelBtfs btfs = KernelBtfs.system();
+        int[] ids = btfs.vmlinux().btf().findByName(name, kind);
         if (ids.length > 0) {
             return new Target(ids[0], null);
         }
+        // Then module BTFs (split: search only each module's own types), as libbpf does.
+        for (String module : btfs.moduleNames()) {
+            TargetBtf t = btfs.module(module);
+            for (int id : t.btf().findByName(name, kind)) {
+                if (id >= t.firstOwnTypeId()) {
+                    if (t.btfObjectId() == 0) {
+                        throw new BpfException("program '" + p.name() + "': target " + name + " is in module "
+                                + module + ", whose kernel BTF object id is unknown");
+                    }
+                    return new Target(id, LoaderFacts.btfObject(t.btfObjectId()));
+                }
+            }
+        }
         throw new BpfException("program '" + p.name() + "' (" + p.sectionName() + "): no " + kind + " named '" + name
-                + "' in the kernel's BTF (/sys/kernel/btf/vmlinux); the target does not exist on this kernel"
-                + " (or is in a module, which bpflux does not search yet)");
+                + "' in the kernel's BTF (vmlinux and " + btfs.moduleNames().size() + " module BTFs under "
+                + "/sys/kernel/btf); the target does not exist on this kernel");
     }
 }

@@ -38,6 +38,9 @@ final class ObjectBtfFixer {
     }
 
     /** What the kernel's BTF checker accepts. */
+    /** libbpf's name for the VAR standing in for kfuncs in .ksyms, also used for unnamed kfunc parameters. */
+    static final String DUMMY_KSYM = "dummy_ksym";
+
     record BtfFeatures(boolean func, boolean funcGlobal, boolean datasec, boolean floatKind, boolean declTag,
                        boolean typeTag, boolean enum64) {
         static final BtfFeatures ALL = new BtfFeatures(true, true, true, true, true, true, true);
@@ -68,6 +71,18 @@ final class ObjectBtfFixer {
                 BtfType.Func f = btf.type(id, BtfType.Func.class);
                 if (f.linkage() == BtfType.FuncLinkage.EXTERN) {
                     w.replace(id, new BtfType.Func(id, f.name(), f.type(), BtfType.FuncLinkage.GLOBAL));
+                    // A global FUNC's parameters must be named; clang leaves extern declarations' unnamed.
+                    BtfType.FuncProto proto = btf.type(f.type(), BtfType.FuncProto.class);
+                    List<BtfType.Param> params = new ArrayList<>();
+                    boolean renamed = false;
+                    for (BtfType.Param prm : proto.params()) {
+                        boolean unnamed = prm.name().isEmpty() && prm.type() != 0;
+                        params.add(unnamed ? new BtfType.Param(DUMMY_KSYM, prm.type()) : prm);
+                        renamed |= unnamed;
+                    }
+                    if (renamed) {
+                        w.replace(f.type(), new BtfType.FuncProto(f.type(), proto.name(), proto.returnType(), params));
+                    }
                 }
             }
         }
@@ -95,7 +110,7 @@ final class ObjectBtfFixer {
                     int type = vsi.type();
                     if (btf.kind(type) == BtfKind.FUNC) {
                         if (dummyVar < 0) {
-                            dummyVar = w.add(new BtfType.Var(0, "dummy_ksym", intId,
+                            dummyVar = w.add(new BtfType.Var(0, DUMMY_KSYM, intId,
                                     BtfType.VarLinkage.GLOBAL_ALLOCATED));
                         }
                         type = dummyVar;
@@ -108,14 +123,13 @@ final class ObjectBtfFixer {
                 }
                 size = off;
             } else if (ds.name().equals(".kconfig")) {
-                int end = 0;
+                KconfigLayout layout = KconfigLayout.of(spec);
                 for (BtfType.VarSecInfo vsi : ds.vars()) {
                     ExternSpec e = externsByBtfId.get(vsi.type());
-                    int off = e != null && e.offset() >= 0 ? e.offset() : vsi.offset();
+                    int off = e != null ? layout.offset(e) : vsi.offset();
                     vars.add(new BtfType.VarSecInfo(vsi.type(), off, vsi.size()));
-                    end = Math.max(end, off + vsi.size());
                 }
-                size = Math.max(ds.size(), end);
+                size = Math.max(1, layout.size());
             } else {
                 // .maps, license and sections without a spec: lay the variables out as the compiler
                 // would, each at its type's alignment. Nothing reads these offsets.

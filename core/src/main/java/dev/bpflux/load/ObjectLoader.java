@@ -24,6 +24,7 @@ import dev.bpflux.obj.btf.Btf;
 import dev.bpflux.obj.btf.BtfExt;
 import dev.bpflux.obj.btf.BtfKind;
 import dev.bpflux.obj.btf.BtfType;
+import dev.bpflux.obj.extern.ExternResolution;
 import dev.bpflux.prog.BpfProgram;
 import dev.bpflux.prog.ProgramLoadRequest;
 import dev.bpflux.sys.Errno;
@@ -59,6 +60,9 @@ final class ObjectLoader {
     private final LoadOptions options;
     private final String objectName;
     private final List<AutoCloseable> toCloseOnFailure = new ArrayList<>();
+    private DefaultExterns defaultExterns;
+    private KconfigLayout kconfigLayout;
+    private CoreRelocations core;
 
     ObjectLoader(BpfObjectSpec spec, LoadOptions options) {
         this.spec = spec;
@@ -193,7 +197,7 @@ final class ObjectLoader {
         }
 
         // 3. Externs: only those referenced.
-        Map<String, ExternValue> externs = resolveExterns(usedExterns);
+        Map<String, ExternResolution> externs = resolveExterns(usedExterns);
         boolean needKconfig = false;
         for (String e : usedExterns) {
             if (spec.extern(e).get().kind() == ExternSpec.Kind.KCONFIG) {
@@ -269,20 +273,30 @@ final class ObjectLoader {
 
     // ---- externs
 
-    private Map<String, ExternValue> resolveExterns(Set<String> used) {
-        Map<String, ExternValue> out = new HashMap<>();
+    private Map<String, ExternResolution> resolveExterns(Set<String> used) {
+        Map<String, ExternResolution> out = new HashMap<>();
         if (used.isEmpty()) {
             return out;
         }
-        ExternSource source = options.externSource().orElseGet(() -> DefaultExterns.create(options));
+        ExternSource source = options.externSource().orElseGet(() -> {
+            defaultExterns = DefaultExterns.create(spec, options);
+            return defaultExterns;
+        });
+        List<ExternSpec> specs = new ArrayList<>();
         for (String name : used) {
-            ExternSpec e = spec.extern(name).orElseThrow(() -> new BpfException(spec.name()
-                    + ": relocation references unknown extern '" + name + "'"));
-            ExternValue v = source.resolve(e);
-            if (v instanceof ExternValue.Unresolved && e.weak()) {
-                v = new ExternValue.WeakMissing(((ExternValue.Unresolved) v).message());
+            specs.add(spec.extern(name).orElseThrow(() -> new BpfException(spec.name()
+                    + ": relocation references unknown extern '" + name + "'")));
+        }
+        Map<ExternSpec, ExternResolution> resolved = source.resolveAll(specs);
+        for (ExternSpec e : specs) {
+            ExternResolution v = resolved.get(e);
+            if (v == null) {
+                v = new ExternResolution.Unresolved("the extern source gave no answer for it");
             }
-            out.put(name, v);
+            if (v instanceof ExternResolution.Unresolved && e.weak()) {
+                v = new ExternResolution.WeakMissing(((ExternResolution.Unresolved) v).message());
+            }
+            out.put(e.name(), v);
         }
         return out;
     }
@@ -295,7 +309,7 @@ final class ObjectLoader {
             return null;
         }
         try {
-            byte[] blob = ObjectBtfFixer.fix(spec, objBtf, KernelFacts.btfFeatures());
+            byte[] blob = ObjectBtfFixer.fix(spec, objBtf, LoaderFacts.btfFeatures());
             LoadedBtf b = LoadedBtf.load(blob, spec.name());
             toCloseOnFailure.add(b);
             return b;
@@ -439,24 +453,20 @@ final class ObjectLoader {
                 d.initialBytes(), btf);
     }
 
-    private BpfObject.DataSection createKconfigMap(LoadedBtf btf, Map<String, ExternValue> externs) {
-        int size = 0;
-        for (ExternSpec e : spec.externs()) {
-            if (e.kind() == ExternSpec.Kind.KCONFIG) {
-                size = Math.max(size, e.offset() + e.size());
-            }
-        }
-        byte[] value = new byte[Math.max(size, 1)];
+    private BpfObject.DataSection createKconfigMap(LoadedBtf btf, Map<String, ExternResolution> externs) {
+        KconfigLayout layout = kconfigLayout();
+        byte[] value = new byte[Math.max(layout.size(), 1)];
         List<VariableSpec> vars = new ArrayList<>();
         for (ExternSpec e : spec.externs()) {
             if (e.kind() != ExternSpec.Kind.KCONFIG) {
                 continue;
             }
-            vars.add(new VariableSpec(e.name(), e.offset(), e.size(), e.typeId(), BtfType.VarLinkage.GLOBAL_ALLOCATED));
-            ExternValue v = externs.get(e.name());
-            if (v instanceof ExternValue.KconfigValue) {
-                byte[] b = ((ExternValue.KconfigValue) v).bytes();
-                System.arraycopy(b, 0, value, e.offset(), Math.min(b.length, e.size()));
+            int off = layout.offset(e);
+            vars.add(new VariableSpec(e.name(), off, e.size(), e.typeId(), BtfType.VarLinkage.GLOBAL_ALLOCATED));
+            ExternResolution v = externs.get(e.name());
+            if (v instanceof ExternResolution.KconfigValue) {
+                byte[] b = ((ExternResolution.KconfigValue) v).bytes();
+                System.arraycopy(b, 0, value, off, Math.min(b.length, e.size()));
             }
         }
         int datasec = spec.btf().flatMap(b -> b.findFirst(KCONFIG, BtfKind.DATASEC)).orElse(0);
@@ -468,7 +478,7 @@ final class ObjectLoader {
         int flags = readOnly ? MapFlags.BPF_F_RDONLY_PROG : 0;
         // libbpf makes a data map mmapable when its DATASEC has a non-static variable.
         boolean hasGlobal = datasecId != 0 && vars.stream().anyMatch(v -> v.linkage() != BtfType.VarLinkage.STATIC);
-        boolean mmapable = hasGlobal && KernelFacts.mmapableArrays();
+        boolean mmapable = hasGlobal && LoaderFacts.mmapableArrays();
         if (mmapable) {
             flags |= MapFlags.BPF_F_MMAPABLE;
         }
@@ -497,12 +507,15 @@ final class ObjectLoader {
     // ---- programs
 
     private ObjectProgram loadProgram(BpfObject obj, ProgramLinker.LinkedProgram lp, Map<String, BpfMap> maps,
-                                      Map<String, BpfObject.DataSection> data, Map<String, ExternValue> externs,
+                                      Map<String, BpfObject.DataSection> data, Map<String, ExternResolution> externs,
                                       LoadedBtf btf) {
         ProgramSpec p = lp.program();
         long[] insns = lp.insns();
         if (!lp.coreRelocations().isEmpty()) {
-            insns = CoreRelocations.apply(spec, p, insns, lp.coreRelocations());
+            if (core == null) {
+                core = new CoreRelocations(spec);
+            }
+            insns = core.apply(p, insns, lp.coreRelocations());
         }
         List<OwnedFd> moduleBtfs = new ArrayList<>();
         Map<Integer, Integer> fdArrayIndex = new HashMap<>();
@@ -569,6 +582,13 @@ final class ObjectLoader {
             } catch (dev.bpflux.BpfPermissionException e) {
                 throw explainPermission(p, e);
             } catch (BpfVerifierException e) {
+                if (defaultExterns != null && !externs.isEmpty()) {
+                    java.util.Optional<String> why = defaultExterns.explainLoadFailure(e.log());
+                    if (why.isPresent()) {
+                        throw new BpfNotSupportedException("typed __ksym variables", "program '" + p.name()
+                                + "': " + why.get(), e);
+                    }
+                }
                 if (e.program().equals(p.name())) {
                     throw e;
                 }
@@ -589,7 +609,7 @@ final class ObjectLoader {
     private static RuntimeException explainPermission(ProgramSpec p, dev.bpflux.BpfPermissionException e) {
         boolean trampoline = (p.type() == ProgramType.TRACING && p.expectedAttachType().orElse(null)
                 != dev.bpflux.obj.AttachType.TRACE_RAW_TP) || p.type() == ProgramType.LSM || p.type() == ProgramType.EXT;
-        if (!trampoline || !KernelFacts.privileged()) {
+        if (!trampoline || !LoaderFacts.privileged()) {
             return e;
         }
         return new BpfNotSupportedException("BPF trampolines (fentry/fexit/fmod_ret/lsm)", "loading program '"
@@ -599,29 +619,29 @@ final class ObjectLoader {
                 e);
     }
 
-    private void applyExtern(ProgramSpec p, long[] insns, Relocation.ExternReference x, ExternSpec e, ExternValue v,
+    private void applyExtern(ProgramSpec p, long[] insns, Relocation.ExternReference x, ExternSpec e, ExternResolution v,
                              Map<String, BpfObject.DataSection> data, List<OwnedFd> moduleBtfs,
                              Map<Integer, Integer> fdArrayIndex, List<Integer> fdArray) {
         int i = x.insnIndex();
-        if (v instanceof ExternValue.Unresolved) {
+        if (v instanceof ExternResolution.Unresolved) {
             throw new BpfException("program '" + p.name() + "' of " + spec.name() + " references " + kindName(e)
                     + " '" + e.name() + "', which did not resolve on this kernel: "
-                    + ((ExternValue.Unresolved) v).message());
+                    + ((ExternResolution.Unresolved) v).message());
         }
         if (e.kind() == ExternSpec.Kind.KCONFIG) {
             needLdImm64(p, insns, i, "kconfig extern '" + e.name() + "'");
             insns[i] = Instructions.withImm(Instructions.withSrc(insns[i], Instructions.PSEUDO_MAP_VALUE),
                     data.get(KCONFIG).map().fd().fd());
-            insns[i + 1] = Instructions.withImm(insns[i + 1], e.offset());
+            insns[i + 1] = Instructions.withImm(insns[i + 1], kconfigLayout().offset(e));
             return;
         }
         if (x.call()) {
-            if (v instanceof ExternValue.KernelFunction) {
-                ExternValue.KernelFunction f = (ExternValue.KernelFunction) v;
+            if (v instanceof ExternResolution.Kfunc) {
+                ExternResolution.Kfunc f = (ExternResolution.Kfunc) v;
                 int off = 0;
-                if (f.moduleBtfObjectId() != 0) {
-                    off = fdArrayIndex.computeIfAbsent(f.moduleBtfObjectId(), id -> {
-                        OwnedFd fd = KernelFacts.btfObject(id);
+                if (f.moduleBtfObjId() != 0) {
+                    off = fdArrayIndex.computeIfAbsent(f.moduleBtfObjId(), id -> {
+                        OwnedFd fd = LoaderFacts.btfObject(id);
                         moduleBtfs.add(fd);
                         fdArray.add(fd.fd());
                         return fdArray.size();
@@ -629,7 +649,7 @@ final class ObjectLoader {
                 }
                 insns[i] = Instructions.withOff(Instructions.withImm(Instructions.withSrc(insns[i],
                         Instructions.PSEUDO_KFUNC_CALL), f.btfId()), off);
-            } else if (v instanceof ExternValue.WeakMissing) {
+            } else if (v instanceof ExternResolution.WeakMissing) {
                 int index = spec.externs().indexOf(e);
                 insns[i] = Instructions.encode(Instructions.OP_CALL, 0, 0, 0, POISON_CALL_KFUNC_BASE + index);
             } else {
@@ -639,29 +659,36 @@ final class ObjectLoader {
             return;
         }
         needLdImm64(p, insns, i, "ksym '" + e.name() + "'");
-        if (v instanceof ExternValue.KernelVariable || v instanceof ExternValue.KernelFunction) {
-            int btfId = v instanceof ExternValue.KernelVariable ? ((ExternValue.KernelVariable) v).btfId()
-                    : ((ExternValue.KernelFunction) v).btfId();
-            int module = v instanceof ExternValue.KernelVariable ? ((ExternValue.KernelVariable) v).moduleBtfObjectId()
-                    : ((ExternValue.KernelFunction) v).moduleBtfObjectId();
+        if (v instanceof ExternResolution.KsymVariable || v instanceof ExternResolution.Kfunc) {
+            int btfId = v instanceof ExternResolution.KsymVariable ? ((ExternResolution.KsymVariable) v).btfId()
+                    : ((ExternResolution.Kfunc) v).btfId();
+            int module = v instanceof ExternResolution.KsymVariable ? ((ExternResolution.KsymVariable) v).moduleBtfObjId()
+                    : ((ExternResolution.Kfunc) v).moduleBtfObjId();
             int moduleFd = 0;
             if (module != 0) {
-                OwnedFd fd = KernelFacts.btfObject(module);
+                OwnedFd fd = LoaderFacts.btfObject(module);
                 moduleBtfs.add(fd);
                 moduleFd = fd.fd();
             }
             insns[i] = Instructions.withImm(Instructions.withSrc(insns[i], Instructions.PSEUDO_BTF_ID), btfId);
             insns[i + 1] = Instructions.withImm(insns[i + 1], moduleFd);
-        } else if (v instanceof ExternValue.KernelAddress) {
-            long addr = ((ExternValue.KernelAddress) v).address();
+        } else if (v instanceof ExternResolution.KsymAddress) {
+            long addr = ((ExternResolution.KsymAddress) v).address();
             insns[i] = Instructions.withImm(Instructions.withSrc(insns[i], 0), (int) addr);
             insns[i + 1] = Instructions.withImm(insns[i + 1], (int) (addr >>> 32));
-        } else if (v instanceof ExternValue.WeakMissing) {
+        } else if (v instanceof ExternResolution.WeakMissing) {
             insns[i] = Instructions.withImm(Instructions.withSrc(insns[i], 0), 0);
             insns[i + 1] = Instructions.withImm(insns[i + 1], 0);
         } else {
             throw new BpfException("ksym '" + e.name() + "' resolved to " + v + ", which an ld_imm64 cannot take");
         }
+    }
+
+    private KconfigLayout kconfigLayout() {
+        if (kconfigLayout == null) {
+            kconfigLayout = KconfigLayout.of(spec);
+        }
+        return kconfigLayout;
     }
 
     private static String kindName(ExternSpec e) {

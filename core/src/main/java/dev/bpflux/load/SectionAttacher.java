@@ -1,6 +1,7 @@
 package dev.bpflux.load;
 
 import dev.bpflux.BpfException;
+import dev.bpflux.kernel.SyscallWrapper;
 import dev.bpflux.link.BpfLink;
 import dev.bpflux.link.CgroupLink;
 import dev.bpflux.link.KprobeLink;
@@ -13,7 +14,6 @@ import dev.bpflux.link.XdpLink;
 import dev.bpflux.obj.AttachType;
 import dev.bpflux.obj.ProgramSpec;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +70,8 @@ final class SectionAttacher {
                     throw noTarget(spec, "<syscall>, e.g. ksyscall/write");
                 }
                 boolean ret = prefix.equals("kretsyscall");
-                return KprobeLink.attachSyscall(p.program(), target, syscallsWrapped(target), ret, cookie);
+                // The kernel function behind the syscall: __x64_sys_<name> where syscalls are wrapped (4.17+).
+                return KprobeLink.attach(p.program(), SyscallWrapper.system().kprobeTarget(target), 0, ret, cookie);
             }
             case "uprobe": case "uretprobe": case "uprobe.s": case "uretprobe.s": {
                 boolean ret = prefix.startsWith("uretprobe");
@@ -134,25 +135,5 @@ final class SectionAttacher {
     private static BpfException noTarget(ProgramSpec spec, String form) {
         return new BpfException("program '" + spec.name() + "' has section " + spec.sectionName() + " without an "
                 + "attach target; the section must be " + form + " (or pass AttachOptions.withTarget)");
-    }
-
-    /**
-     * Whether this kernel names syscall functions with the architecture wrapper prefix (4.17+ on
-     * x86_64/arm64): libbpf checks that the prefixed function exists in kallsyms.
-     */
-    static boolean syscallsWrapped(String syscall) {
-        String wanted = KprobeLink.syscallFunction(syscall, KprobeLink.syscallPrefix());
-        try (BufferedReader r = Files.newBufferedReader(Path.of("/proc/kallsyms"))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                int sp = line.lastIndexOf(' ');
-                if (line.regionMatches(sp + 1, wanted, 0, wanted.length()) && line.length() - sp - 1 == wanted.length()) {
-                    return true;
-                }
-            }
-        } catch (IOException e) {
-            return true;
-        }
-        return false;
     }
 }

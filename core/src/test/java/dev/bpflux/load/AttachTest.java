@@ -93,20 +93,25 @@ class AttachTest {
 
     @Test
     void kprobesLoadAndAttachWhereTheKernelHasThem(@TempDir Path dir) throws IOException {
-        // Per-program loading: the ksyscall program's kconfig extern is not needed for these two.
         try (BpfObject obj = BpfObject.load(CORPUS.resolve("attach_kprobe.bpf.o"), LoadOptions.defaults()
-                .withVariable("target_tgid", Trigger.tgid()).withProgramsToLoad("on_unlink_kprobe", "on_unlink_kretprobe"))) {
+                .withVariable("target_tgid", Trigger.tgid()))) {
             if (!KernelRequirements.kernelHasKprobes()) {
-                BpfNotSupportedException e = assertThrows(BpfNotSupportedException.class,
-                        () -> obj.program("on_unlink_kprobe").attach());
-                assertTrue(e.getMessage().contains("CONFIG_KPROBES"), e.getMessage());
+                for (String p : new String[] {"on_unlink_kprobe", "on_unlink_kretprobe", "on_getpgid_ksyscall"}) {
+                    BpfNotSupportedException e = assertThrows(BpfNotSupportedException.class,
+                            () -> obj.program(p).attach());
+                    assertTrue(e.getMessage().contains("CONFIG_KPROBES"), e.getMessage());
+                }
                 return;
             }
             Path missing = dir.resolve("missing");
             try (BpfLink a = obj.program("on_unlink_kprobe").attach();
-                 BpfLink b = obj.program("on_unlink_kretprobe").attach()) {
+                 BpfLink b = obj.program("on_unlink_kretprobe").attach();
+                 BpfLink c = obj.program("on_getpgid_ksyscall").attach()) {
                 Files.deleteIfExists(missing);
+                Trigger.getpgid1234();
             }
+            assertEquals(1, obj.global("ksyscall_calls").readLong());
+            assertEquals(1234, obj.global("ksyscall_arg").readInt());
             assertEquals(1, obj.global("kprobe_calls").readLong());
             assertEquals(1, obj.global("kretprobe_calls").readLong());
             assertEquals(missing.toString(), obj.global("kprobe_name").readString());

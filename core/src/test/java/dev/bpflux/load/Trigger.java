@@ -32,6 +32,11 @@ final class Trigger {
         return r;
     }
 
+    /** getpgid(1234): the ksyscall test's argument (fails with ESRCH unless such a process exists). */
+    static void getpgid1234() {
+        Libc.getpgid(1234);
+    }
+
     /** The libc JNA loaded: uprobes on its functions see the calls above. */
     static java.nio.file.Path libc() {
         NativeLibrary.getInstance("c");

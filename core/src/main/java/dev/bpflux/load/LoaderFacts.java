@@ -3,36 +3,20 @@ package dev.bpflux.load;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.map.MapDefinition;
 import dev.bpflux.map.MapFlags;
-import dev.bpflux.obj.btf.Btf;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.BpfCommand;
 import dev.bpflux.sys.OwnedFd;
 
 /**
- * Facts about the running kernel the loader needs, each found once per JVM and cached: vmlinux BTF
- * (read lazily: only programs with BTF attach targets or externs need it), BTF kinds the checker
- * accepts, whether arrays can be mmap'd.
+ * Facts about the running kernel the loader needs beyond {@code dev.bpflux.kernel}'s, each found once
+ * per JVM and cached: BTF kinds the checker accepts, whether arrays can be mmap'd, whether this
+ * process is privileged.
  */
-final class KernelFacts {
-    private static volatile Btf vmlinux;
+final class LoaderFacts {
     private static volatile Boolean mmapableArrays;
 
-    private KernelFacts() {
-    }
-
-    static Btf vmlinux() {
-        Btf b = vmlinux;
-        if (b == null) {
-            synchronized (KernelFacts.class) {
-                b = vmlinux;
-                if (b == null) {
-                    b = Btf.readKernel();
-                    vmlinux = b;
-                }
-            }
-        }
-        return b;
+    private LoaderFacts() {
     }
 
     static ObjectBtfFixer.BtfFeatures btfFeatures() {
