@@ -5,7 +5,6 @@ import dev.bpflux.reactor.RecordDecoder;
 import dev.bpflux.reactor.WaitStrategy;
 import dev.bpflux.reactor.ringbuf.RingBufferOptions;
 import dev.bpflux.reactor.ringbuf.RingBufferReceiver;
-import dev.bpflux.reactor.testing.RingBufferProducer;
 import io.netty.buffer.ByteBuf;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -79,7 +78,7 @@ public final class RingBufferComparison {
     }
 
     /** Triggers the producer until the ring is full (the producer starts dropping). */
-    private static void fill(RingBufferProducer producer) {
+    private static void fill(ProducerObject producer) {
         long dropped = producer.dropped();
         while (producer.dropped() == dropped) {
             producer.trigger(1);
@@ -118,7 +117,7 @@ public final class RingBufferComparison {
     }
 
     static double drainFlux(int rounds) throws InterruptedException {
-        try (RingBufferProducer producer = RingBufferProducer.create(RING, 500)) {
+        try (ProducerObject producer = ProducerObject.create(RING, 500)) {
             Sample sample = new Sample();
             RecordDecoder<Sample> decoder = r -> {
                 sample.seq = r.getLongLE(r.readerIndex());
@@ -135,14 +134,14 @@ public final class RingBufferComparison {
             double total = 0;
             long records = 0;
             long consumed = 0;
-            for (int i = 0; i < rounds + 3; i++) {
+            for (int i = 0; i < rounds + 10; i++) {
                 fill(producer);
                 long n = producer.produced() - consumed;
                 drainer.arm(n);
                 drainer.request(n);
                 drainer.done.await(30, TimeUnit.SECONDS);
                 consumed += drainer.count;
-                if (i >= 3) { // the first rounds warm the JIT up
+                if (i >= 10) { // the first rounds warm the JIT up
                     total += drainer.last - drainer.first;
                     records += drainer.count - 1;
                 }
@@ -153,7 +152,7 @@ public final class RingBufferComparison {
     }
 
     static double drainBatch(int rounds) throws InterruptedException {
-        try (RingBufferProducer producer = RingBufferProducer.create(RING, 500)) {
+        try (ProducerObject producer = ProducerObject.create(RING, 500)) {
             long[] seqSum = new long[1];
             Consumer<ByteBuf> reader = r -> seqSum[0] += r.getLongLE(r.readerIndex());
             Drainer<RecordBatch> drainer = new Drainer<>() {
@@ -171,14 +170,14 @@ public final class RingBufferComparison {
             double total = 0;
             long records = 0;
             long consumed = 0;
-            for (int i = 0; i < rounds + 3; i++) {
+            for (int i = 0; i < rounds + 10; i++) {
                 fill(producer);
                 long n = producer.produced() - consumed;
                 drainer.arm(n);
                 drainer.request(1);
                 drainer.done.await(30, TimeUnit.SECONDS);
                 consumed += drainer.count;
-                if (i >= 3) {
+                if (i >= 10) {
                     total += drainer.last - drainer.first;
                     // the first batch's records are read before the clock starts
                     records += drainer.count;
@@ -191,7 +190,7 @@ public final class RingBufferComparison {
 
     /** Returns received, produced, dropped, elapsed ns, reader bytes allocated (steady state), records then. */
     static long[] live(int seconds) throws InterruptedException {
-        try (RingBufferProducer producer = RingBufferProducer.create(RING, 500)) {
+        try (ProducerObject producer = ProducerObject.create(RING, 500)) {
             Sample sample = new Sample();
             AtomicLong received = new AtomicLong();
             Thread[] readerThread = new Thread[1];
@@ -247,7 +246,7 @@ public final class RingBufferComparison {
         int batch = rate >= 100_000 ? 50 : 10;
         long triggersPerSecond = rate / batch;
         long interval = 1_000_000_000L / triggersPerSecond;
-        try (RingBufferProducer producer = RingBufferProducer.create(RING, batch)) {
+        try (ProducerObject producer = ProducerObject.create(RING, batch)) {
             long[] latencies = new long[(int) Math.min(20_000_000L, (long) rate * (seconds + 1))];
             int[] n = new int[1];
             RingBufferOptions options = RingBufferOptions.create().withName("latency")

@@ -4,7 +4,6 @@ import dev.bpflux.reactor.RecordBatch;
 import dev.bpflux.reactor.RecordDecoder;
 import dev.bpflux.reactor.ringbuf.RingBufferOptions;
 import dev.bpflux.reactor.ringbuf.RingBufferReceiver;
-import dev.bpflux.reactor.testing.RingBufferProducer;
 import io.netty.buffer.ByteBuf;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -48,7 +47,7 @@ public class RingBufferDrainBenchmark {
     @Param({"flux", "batch"})
     public String shape;
 
-    private RingBufferProducer producer;
+    private ProducerObject producer;
     private Drain drain;
 
     /** A decoded record, reused: the subscriber consumes it synchronously. */
@@ -89,7 +88,7 @@ public class RingBufferDrainBenchmark {
 
     @Setup(Level.Trial)
     public void open() {
-        producer = RingBufferProducer.create(RING, PER_TRIGGER);
+        producer = ProducerObject.create(RING, PER_TRIGGER);
         drain = new Drain(shape.equals("batch"));
         RingBufferReceiver receiver = RingBufferReceiver.create(producer.ring(),
                 RingBufferOptions.create().withBatchSize(shape.equals("batch") ? 8192 : 1024));

@@ -158,17 +158,18 @@ final class RingBufferConsumer {
     }
 
     /**
-     * Takes up to {@code maxRecords} committed records as a batch without publishing anything.
-     * Returns {@code null} when there is nothing to take. Discarded records inside the batch are
-     * skipped (and consumed with it). Call {@link #commitBatch()} after the batch was handed out.
+     * Takes up to {@code maxRecords} committed records as a batch without publishing them, or
+     * returns {@code null} when no committed record is there. Leading discarded records are
+     * consumed here; the batch is walked once, lazily, by whichever of {@code forEach},
+     * {@code size()} or {@link #commitBatch()} comes first (one pass over the headers, as libbpf
+     * does), bounded by the producer position read now.
      */
     RecordBatch takeBatch(int maxRecords) {
         final ByteBuffer area = producerArea;
         long pos = consumerPos;
         long prod = (long) LONG.getAcquire(area, 0);
-        int count = 0;
-        long bytes = 0;
-        while (count < maxRecords) {
+        RecordBatch result = null;
+        while (true) {
             if (pos == prod) {
                 prod = (long) LONG.getAcquire(area, 0);
                 if (pos == prod) {
@@ -179,30 +180,24 @@ final class RingBufferConsumer {
             if ((header & BUSY_BIT) != 0) {
                 break;
             }
-            int len = header & ~(BUSY_BIT | DISCARD_BIT);
-            pos += (len + HEADER_SIZE + 7) & ~7;
-            if ((header & DISCARD_BIT) != 0) {
-                discarded++;
-            } else {
-                count++;
-                bytes += len;
+            if ((header & DISCARD_BIT) == 0) {
+                batch.set(pos, prod, maxRecords);
+                result = batch;
+                break;
             }
+            discarded++;
+            pos += (((header & ~DISCARD_BIT) + HEADER_SIZE + 7) & ~7);
         }
-        if (pos == consumerPos) {
-            return null;
-        }
-        if (count == 0) {
-            // only discarded records: consume them, nothing to hand out
+        if (pos != consumerPos) {
             consumerPos = pos;
             LONG.setRelease(consumerPage, 0, pos);
-            return null;
         }
-        batch.set(consumerPos, pos, count, bytes);
-        return batch;
+        return result;
     }
 
     /** Publishes the consumer position past the batch last returned by {@link #takeBatch}. */
     void commitBatch() {
+        batch.walk(null);
         consumerPos = batch.end;
         LONG.setRelease(consumerPage, 0, batch.end);
     }
@@ -221,49 +216,102 @@ final class RingBufferConsumer {
 
     private final class Batch implements RecordBatch {
         long start;
+        long limit;
+        int max;
+        boolean walked;
         long end;
         int count;
         long bytes;
 
-        void set(long start, long end, int count, long bytes) {
+        void set(long start, long limit, int max) {
             this.start = start;
-            this.end = end;
-            this.count = count;
-            this.bytes = bytes;
+            this.limit = limit;
+            this.max = max;
+            this.walked = false;
+        }
+
+        /**
+         * The first walk decides the batch (stops at the producer position read by takeBatch, a
+         * busy record or {@code max} records) and hands each record to {@code action} if any;
+         * later walks replay exactly that range.
+         */
+        void walk(Consumer<? super ByteBuf> action) {
+            final ByteBuffer area = producerArea;
+            final ByteBuf v = view;
+            long pos = start;
+            if (walked) {
+                if (action == null) {
+                    return;
+                }
+                final long stop = end;
+                while (pos != stop) {
+                    int off = dataOffset + (int) (pos & mask);
+                    int header = area.getInt(off);
+                    int len = header & ~(BUSY_BIT | DISCARD_BIT);
+                    pos += (len + HEADER_SIZE + 7) & ~7;
+                    if ((header & DISCARD_BIT) == 0) {
+                        v.setIndex(off + HEADER_SIZE, off + HEADER_SIZE + len);
+                        action.accept(v);
+                    }
+                }
+                return;
+            }
+            int n = 0;
+            long total = 0;
+            long skipped = 0;
+            final long stop = limit;
+            final int most = max;
+            try {
+                while (pos != stop && n < most) {
+                    int off = dataOffset + (int) (pos & mask);
+                    int header = (int) INT.getAcquire(area, off);
+                    if ((header & BUSY_BIT) != 0) {
+                        break;
+                    }
+                    int len = header & ~DISCARD_BIT;
+                    long next = pos + ((len + HEADER_SIZE + 7) & ~7);
+                    if ((header & DISCARD_BIT) != 0) {
+                        skipped++;
+                    } else {
+                        if (action != null) {
+                            v.setIndex(off + HEADER_SIZE, off + HEADER_SIZE + len);
+                            action.accept(v);
+                        }
+                        n++;
+                        total += len;
+                    }
+                    pos = next;
+                }
+            } finally {
+                // an action that throws still leaves a consistent batch: up to the record it saw
+                end = pos;
+                count = n;
+                bytes = total;
+                discarded += skipped;
+                walked = true;
+            }
         }
 
         @Override
         public int size() {
+            walk(null);
             return count;
         }
 
         @Override
         public long bytes() {
+            walk(null);
             return bytes;
         }
 
         @Override
         public void forEach(Consumer<? super ByteBuf> action) {
-            final ByteBuffer area = producerArea;
-            final ByteBuf v = view;
-            long pos = start;
-            final long stop = end;
-            while (pos != stop) {
-                int off = dataOffset + (int) (pos & mask);
-                // takeBatch acquired every header in [start, end) already
-                int header = area.getInt(off);
-                int len = header & ~(BUSY_BIT | DISCARD_BIT);
-                pos += (len + HEADER_SIZE + 7) & ~7;
-                if ((header & DISCARD_BIT) == 0) {
-                    v.setIndex(off + HEADER_SIZE, off + HEADER_SIZE + len);
-                    action.accept(v);
-                }
-            }
+            walk(java.util.Objects.requireNonNull(action, "action"));
         }
 
         @Override
         public String toString() {
-            return "RecordBatch[" + count + " records, " + bytes + " bytes]";
+            return walked ? "RecordBatch[" + count + " records, " + bytes + " bytes]" : "RecordBatch[not read yet]";
         }
     }
 }
