@@ -73,6 +73,20 @@ class BtfLinksTest {
     }
 
     @Test
+    void tpBtfThroughThePre510RawTracepointOpenPath() {
+        try (BpfMap hits = TestPrograms.counter();
+                BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.TRACING,
+                        TestPrograms.countOwnSyscall(hits.fd().fd(), TestPrograms.NR_GETPPID)).name("tp_btf_old")
+                        .expectedAttachType(AttachType.TRACE_RAW_TP)
+                        .attachBtfId(btfId("btf_trace_sys_enter", BtfKind.TYPEDEF)).build());
+                TracingLink link = TracingLink.attachWithRawTracepointOpen(prog, "legacy tp_btf")) {
+            assertEquals(LinkInfo.TYPE_RAW_TRACEPOINT, link.info().type());
+            SyscallTrigger.getppid(5);
+            assertEquals(5, TestPrograms.read(hits));
+        }
+    }
+
+    @Test
     void fentryAndFexitCountOwnGetpgidCallsOrSayTrampolinesAreUnavailable() {
         int target = btfId(KprobeLink.syscallPrefix() + "getpgid", BtfKind.FUNC);
         try (BpfMap entries = TestPrograms.counter(); BpfMap exits = TestPrograms.counter()) {
@@ -98,6 +112,7 @@ class BtfLinksTest {
                     TracingLink a = TracingLink.attach(fentry, 42);
                     TracingLink b = TracingLink.attach(fexit)) {
                 assertEquals(LinkInfo.TYPE_TRACING, a.info().type());
+                assertTrue(b.isBpfLink());
                 SyscallTrigger.getpgid(6);
                 assertEquals(6, TestPrograms.read(entries));
                 assertEquals(6, TestPrograms.read(exits));

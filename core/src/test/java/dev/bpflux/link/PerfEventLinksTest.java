@@ -46,6 +46,7 @@ class PerfEventLinksTest {
         try (BpfMap slot = TestPrograms.counter();
                 BpfProgram prog = load(ProgramType.TRACEPOINT, TestPrograms.storeCookie(slot.fd().fd()), "tp_cookie");
                 TracepointLink link = TracepointLink.attach(prog, "syscalls", "sys_enter_getppid", 0x5eed_cafeL)) {
+            assertTrue(link.isBpfLink());
             SyscallTrigger.getppid(1);
             assertEquals(0x5eed_cafeL, TestPrograms.read(slot));
         }
@@ -101,9 +102,44 @@ class PerfEventLinksTest {
                 UprobeLink entry = UprobeLink.attach(onEntry, libc, "getppid", TestPrograms.PID, false, 0);
                 UprobeLink ret = UprobeLink.attach(onReturn, libc, "getppid", TestPrograms.PID, true, 0)) {
             assertEquals(UprobeLink.symbolOffset(libc, "getppid"), entry.fileOffset());
+            assertTrue(ret.isReturnProbe());
             SyscallTrigger.getppid(7);
             assertEquals(7, TestPrograms.read(entries));
             assertEquals(7, TestPrograms.read(returns));
+        }
+    }
+
+    @Test
+    void uprobeMultiCountsTwoFunctionsWithOneLinkAndPassesPerOffsetCookies() {
+        Path libc = SyscallTrigger.libcPath();
+        if (!dev.bpflux.kernel.KernelVersion.current().atLeast(6, 6)) {
+            try (BpfMap hits = TestPrograms.counter();
+                    BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.KPROBE,
+                            TestPrograms.countAll(hits.fd().fd(), 0)).name("umulti").build())) {
+                BpfNotSupportedException e = assertThrows(BpfNotSupportedException.class, () -> UprobeMultiLink
+                        .attachSymbols(prog, libc, java.util.List.of("getppid"), null, TestPrograms.PID, false));
+                assertEquals("uprobe_multi links", e.feature());
+            }
+            return;
+        }
+        try (BpfMap hits = TestPrograms.counter(); BpfMap cookie = TestPrograms.counter();
+                BpfProgram counting = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.KPROBE,
+                        TestPrograms.countAll(hits.fd().fd(), 0)).name("umulti")
+                        .expectedAttachType(dev.bpflux.prog.AttachType.TRACE_UPROBE_MULTI).build());
+                BpfProgram cookies = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.KPROBE,
+                        TestPrograms.storeCookie(cookie.fd().fd())).name("umulti_ck")
+                        .expectedAttachType(dev.bpflux.prog.AttachType.TRACE_UPROBE_MULTI).build());
+                UprobeMultiLink link = UprobeMultiLink.attachSymbols(counting, libc, java.util.List.of("getppid",
+                        "getpgid"), null, TestPrograms.PID, false);
+                UprobeMultiLink withCookies = UprobeMultiLink.attachSymbols(cookies, libc,
+                        java.util.List.of("getppid", "getpgid"), new long[] {111, 222}, TestPrograms.PID, false)) {
+            assertEquals(2, link.offsets().length);
+            SyscallTrigger.getppid(3);
+            assertEquals(111, TestPrograms.read(cookie));
+            SyscallTrigger.getpgid(4);
+            assertEquals(222, TestPrograms.read(cookie));
+            assertEquals(7, TestPrograms.read(hits));
+            assertTrue(withCookies.isBpfLink());
         }
     }
 
