@@ -20,7 +20,7 @@ import java.util.List;
  * detaches, and there is nothing to pin.
  *
  * <p>Subclasses, one per attach type, build it: {@link TracepointLink}, {@link RawTracepointLink},
- * {@link TracingLink}, {@link KprobeLink}, {@link UprobeLink}, {@link PerfEventLink},
+ * {@link TracingLink}, {@link KprobeLink}, {@link UprobeLink}, {@link UprobeMultiLink}, {@link PerfEventLink},
  * {@link XdpLink}, {@link TcxLink}, {@link CgroupLink}.
  */
 public class BpfLink implements AutoCloseable {

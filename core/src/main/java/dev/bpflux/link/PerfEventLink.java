@@ -42,6 +42,11 @@ public class PerfEventLink extends BpfLink {
         }
     }
 
+    /** Tests: take the pre-5.15 ioctl path (true) or detect again (false). */
+    static void forceLegacyAttach(boolean legacy) {
+        linkSupported = legacy ? Boolean.FALSE : null;
+    }
+
     record Attached(OwnedFd fd, boolean bpfLink, List<OwnedFd> alsoOwned) {
     }
 

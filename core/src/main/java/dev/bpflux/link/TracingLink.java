@@ -57,7 +57,11 @@ public final class TracingLink extends BpfLink {
                                 ? "tracing cookies need Linux 6.0" : null);
             }
         }
-        // Before 5.10 tracing programs attach through RAW_TRACEPOINT_OPEN with no name.
+        return attachWithRawTracepointOpen(prog, what);
+    }
+
+    /** Before 5.10 tracing programs attach through RAW_TRACEPOINT_OPEN with no name (package-private for tests). */
+    static TracingLink attachWithRawTracepointOpen(BpfProgram prog, String what) {
         try (BpfAttr.RawTracepointOpen attr = new BpfAttr.RawTracepointOpen()) {
             attr.progFd(prog.fd().fd());
             return new TracingLink(Bpf.system().callForFd(attr, what, null));

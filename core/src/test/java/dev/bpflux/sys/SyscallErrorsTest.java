@@ -89,6 +89,14 @@ class SyscallErrorsTest {
     }
 
     @Test
+    void commandsNewerThanTheKernelAreNamedAsSuch() {
+        assertTrue(SyscallErrors.kernelOlderThan("99.0"));
+        assertFalse(SyscallErrors.kernelOlderThan("3.18"));
+        assertEquals("5.6", BpfCommand.BPF_MAP_LOOKUP_BATCH.since());
+        assertEquals(28, BpfCommand.BPF_LINK_CREATE.number());
+    }
+
+    @Test
     void errnoNamesAndTexts() {
         assertEquals("ENOENT", Errno.name(2));
         assertEquals("No such file or directory", Errno.describe(2));
