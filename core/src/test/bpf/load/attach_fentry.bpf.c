@@ -30,7 +30,7 @@ __u64 entry_calls = 0;
 __s32 entry_dfd = 0;
 char entry_name[64] = {};
 __u64 exit_calls = 0;
-__s32 exit_ret = 1;
+__s32 exit_ret = 0;
 char exit_name[64] = {};
 
 static bool from_target(void)

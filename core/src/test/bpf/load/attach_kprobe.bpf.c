@@ -33,7 +33,7 @@ const volatile __s32 target_tgid = 0;
 __u64 kprobe_calls = 0;
 char kprobe_name[64] = {};
 __u64 kretprobe_calls = 0;
-__s32 kretprobe_ret = 1;
+__s32 kretprobe_ret = 0;
 __u64 ksyscall_calls = 0;
 __s32 ksyscall_arg = 0;
 

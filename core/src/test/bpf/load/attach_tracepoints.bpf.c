@@ -9,8 +9,14 @@
  * raw_tp and tp_btf count, default 39 = __NR_getpid on x86_64; 172 on arm64).
  *
  * Programs (all count only calls from target_tgid):
- *   on_tp      tp/syscalls/sys_enter_getpid: tp_calls += 1, tp_last_id = ctx->id
- *              (the tracepoint record's syscall number)
+ *   on_tp      tp/syscalls/sys_enter_getpid: tp_calls += 1, tp_last_id = the record's
+ *              __syscall_nr. The record of a syscalls/sys_enter_<name> tracepoint is
+ *              (tracefs events/syscalls/sys_enter_getpid/format): 8 bytes of common fields,
+ *              int __syscall_nr at offset 8, then the arguments as 8-byte slots from
+ *              offset 16 (none for getpid): 12 bytes here. Reading past the record makes
+ *              the ATTACH fail with EACCES (the kernel compares the program's largest
+ *              context offset with the record size), which is why struct
+ *              trace_event_raw_sys_enter (raw_syscalls, 64 bytes) is not used here.
  *   on_raw_tp  raw_tp/sys_enter: for syscall target_syscall (args[1]): raw_tp_calls += 1
  *   on_tp_btf  tp_btf/sys_enter: for syscall target_syscall: tp_btf_calls += 1,
  *              tp_btf_last_tid = the calling thread's id read from the BTF task pointer
@@ -29,7 +35,7 @@ const volatile __s32 target_tgid = 0;
 const volatile __s64 target_syscall = 39;
 
 __u64 tp_calls = 0;
-__s64 tp_last_id = -1;
+__s64 tp_last_id = 0;
 __u64 raw_tp_calls = 0;
 __u64 tp_btf_calls = 0;
 __s32 tp_btf_last_tid = 0;
@@ -39,13 +45,18 @@ static bool from_target(void)
 	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
 }
 
+struct syscalls_enter_getpid_record {
+	__u64 common;
+	__s32 syscall_nr;
+};
+
 SEC("tp/syscalls/sys_enter_getpid")
-int on_tp(struct trace_event_raw_sys_enter *ctx)
+int on_tp(struct syscalls_enter_getpid_record *ctx)
 {
 	if (!from_target())
 		return 0;
 	__sync_fetch_and_add(&tp_calls, 1);
-	tp_last_id = ctx->id;
+	tp_last_id = ctx->syscall_nr;
 	return 0;
 }
 

@@ -24,9 +24,9 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __s32 target_tgid = 0;
 
 __u64 uprobe_calls = 0;
-__s64 uprobe_arg1 = -1;
+__s64 uprobe_arg1 = 0;
 __u64 uretprobe_calls = 0;
-__s64 uretprobe_ret = -1;
+__s64 uretprobe_ret = 0;
 
 static bool from_target(void)
 {

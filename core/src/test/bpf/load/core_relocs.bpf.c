@@ -12,6 +12,8 @@
  *   task_struct___signed  declares sched_reset_on_fork as a SIGNED 1-bit field: the kernel's
  *                         field is unsigned, so the FIELD_SIGNED relocation yields 0 and a
  *                         set bit reads as 1, not -1.
+ *   task_struct___match   pid and tgid (ints): bpf_core_type_matches says 1 (every local
+ *                         field exists in the kernel's type with a matching type).
  *   task_struct___nomatch only bpflux_missing_field: bpf_core_type_matches says 0.
  *   pid_type___bpflux     enum with PIDTYPE_TGID = 99 locally: bpf_core_enum_value must
  *                         give the kernel's value (1), and BPFLUX_MISSING_ENUMERATOR does
@@ -25,7 +27,7 @@
  *                                  (FIELD_BYTE_SIZE, FIELD_LSHIFT_U64, FIELD_RSHIFT_U64,
  *                                  FIELD_SIGNED, FIELD_BYTE_OFFSET)
  *     reset_on_fork_signed_flavor  same through task_struct___signed
- *     pid_exists (1), missing_field_exists (0), missing_field_value (stays 0xbad)
+ *     pid_exists (1), missing_field_exists (0), missing_field_value (stays 0: the guarded read never runs)
  *     comm_size (16), pid_size (4)               FIELD_BYTE_SIZE
  *     pid_offset                                 FIELD_BYTE_OFFSET (offset of pid in the
  *                                                kernel's struct task_struct)
@@ -33,7 +35,12 @@
  *     task_struct_size                           TYPE_SIZE (kernel's sizeof)
  *     task_struct_id_kernel                      TYPE_ID_TARGET (kernel BTF id)
  *     task_struct_id_local                       TYPE_ID_LOCAL (id in this object's BTF)
- *     task_struct_matches (1), nomatch_matches (0)           TYPE_MATCHES
+ *     task_struct_matches (1, through task_struct___match), nomatch_matches (0),
+ *     open_how_matches (vmlinux.h's struct open_how: three __u64 members)  TYPE_MATCHES
+ *       By libbpf's documented rules (integers match on size and signedness) this is 1, but
+ *       libbpf 1.1 answers 0: it also compares the names of the integer types behind the
+ *       typedefs, "unsigned long long" (clang) vs "long long unsigned int" (the kernel's
+ *       BTF, from gcc's DWARF). See load/README.md.
  *     ringbuf_enum_exists (1), missing_enum_exists (0)       ENUMVAL_EXISTS
  *     ringbuf_enum_value (27 = BPF_MAP_TYPE_RINGBUF), pidtype_tgid_value (1) ENUMVAL_VALUE
  *     probed_calls += 1
@@ -65,6 +72,11 @@ struct task_struct___signed {
 	int sched_reset_on_fork: 1;
 } __attribute__((preserve_access_index));
 
+struct task_struct___match {
+	int pid;
+	int tgid;
+};
+
 struct task_struct___nomatch {
 	int bpflux_missing_field;
 };
@@ -86,29 +98,30 @@ __s32 pid = 0;
 __s32 tgid = 0;
 __s32 parent_tgid = 0;
 char comm[16] = {};
-__u64 reset_on_fork_probed = 0xff;
-__s64 reset_on_fork_signed_flavor = 0xff;
+__u64 reset_on_fork_probed = 0;
+__s64 reset_on_fork_signed_flavor = 0;
 __u32 pid_exists = 0;
-__u32 missing_field_exists = 0xff;
-__u64 missing_field_value = 0xbad;
+__u32 missing_field_exists = 0;
+__u64 missing_field_value = 0;
 __u32 comm_size = 0;
 __u32 pid_size = 0;
 __u32 pid_offset = 0;
 __u32 task_struct_exists = 0;
-__u32 missing_type_exists = 0xff;
+__u32 missing_type_exists = 0;
 __u32 task_struct_size = 0;
 __u32 task_struct_id_kernel = 0;
 __u32 task_struct_id_local = 0;
 __u32 task_struct_matches = 0;
-__u32 nomatch_matches = 0xff;
+__u32 nomatch_matches = 0;
+__u32 open_how_matches = 0;
 __u32 ringbuf_enum_exists = 0;
-__u32 missing_enum_exists = 0xff;
+__u32 missing_enum_exists = 0;
 __u64 ringbuf_enum_value = 0;
 __u64 pidtype_tgid_value = 0;
 
 __u64 direct_calls = 0;
 __s32 direct_parent_tgid = 0;
-__u64 direct_reset_on_fork = 0xff;
+__u64 direct_reset_on_fork = 0;
 
 SEC("tp/syscalls/sys_enter_getpid")
 int core_probed(void *ctx)
@@ -142,7 +155,8 @@ int core_probed(void *ctx)
 	task_struct_size = bpf_core_type_size(struct task_struct);
 	task_struct_id_kernel = bpf_core_type_id_kernel(struct task_struct);
 	task_struct_id_local = bpf_core_type_id_local(struct task_struct);
-	task_struct_matches = bpf_core_type_matches(struct task_struct);
+	task_struct_matches = bpf_core_type_matches(struct task_struct___match);
+	open_how_matches = bpf_core_type_matches(struct open_how);
 	nomatch_matches = bpf_core_type_matches(struct task_struct___nomatch);
 
 	ringbuf_enum_exists = bpf_core_enum_value_exists(enum bpf_map_type, BPF_MAP_TYPE_RINGBUF);

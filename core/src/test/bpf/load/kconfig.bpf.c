@@ -21,10 +21,13 @@
  *   CONFIG_LOCALVERSION       char[32], string       "-fc-v669" / ""
  *   CONFIG_BPFLUX_MISSING_INT, _BOOL, _STRING (int, bool, char[8]), __weak, in no kernel:
  *                                                    0, false, "" (all zero bytes)
- *   LINUX_KERNEL_VERSION      unsigned int           KERNEL_VERSION(a, b, min(c, 255)) of
- *                                                    the running kernel (6.18.44 -> 0x0612ff
- *                                                    is wrong: c is capped at 255, so 0x06122c)
- *   LINUX_HAS_SYSCALL_WRAPPER bool                   true on x86_64 (__x64_sys_* exist)
+ *   LINUX_KERNEL_VERSION      unsigned int           (a << 16) + (b << 8) + min(c, 255) of the
+ *                                                    running kernel's a.b.c: 6.18.44 -> 0x06122c
+ *   LINUX_HAS_SYSCALL_WRAPPER bool                   whether syscalls enter through
+ *                            __<arch>_sys_<name> wrappers (true on x86_64 since 4.17: kallsyms
+ *                            lists __x64_sys_getpid here). libbpf 1.1 answers false on this
+ *                            host because it finds out by creating a kprobe on __x64_sys_bpf
+ *                            and this kernel has no kprobes; true on the Debian kernels.
  *   LINUX_HAS_BPF_COOKIE      bool                   true (bpf_get_attach_cookie, 5.15+)
  *
  * The values of the dev host column were read from its /proc/config.gz; a test derives its
@@ -61,8 +64,8 @@ extern bool LINUX_HAS_BPF_COOKIE __kconfig;
 __u64 runs = 0;
 bool out_bpf_syscall = false;
 char out_tun = 0;
-__u32 out_net_cls_bpf = 0xffffffff;
-__u32 out_kprobes = 0xffffffff;
+__u32 out_net_cls_bpf = 0;
+__u32 out_kprobes = 0;
 __u8 out_arch_mmap_rnd_bits = 0;
 __u16 out_nr_cpus = 0;
 __s32 out_hz = 0;
@@ -71,9 +74,9 @@ __u64 out_illegal_pointer_value = 0;
 __s64 out_default_mmap_min_addr = 0;
 char out_default_hostname[16] = {};
 char out_localversion[32] = {};
-__s32 out_bpflux_missing_int = -1;
-bool out_bpflux_missing_bool = true;
-char out_bpflux_missing_string[8] = { 'u', 'n', 's', 'e', 't' };
+__s32 out_bpflux_missing_int = 0;
+bool out_bpflux_missing_bool = false;
+char out_bpflux_missing_string[8] = {};
 __u32 out_linux_kernel_version = 0;
 bool out_linux_has_syscall_wrapper = false;
 bool out_linux_has_bpf_cookie = false;

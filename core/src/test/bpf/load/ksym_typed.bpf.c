@@ -13,11 +13,12 @@
  *   runs += 1
  *   prog_active = *bpf_this_cpu_ptr(&bpf_prog_active) (this CPU's count of running
  *                 tracing programs: 0 while a test run executes an xdp program)
- *   rq0_cpu = bpf_per_cpu_ptr(&runqueues, 0)->cpu (== 0)
- *   rq0_found = 1 when bpf_per_cpu_ptr returned non-NULL for CPU 0
+ *   rq0_found = 1 when bpf_per_cpu_ptr(&runqueues, 0) returned non-NULL (CPU 0 exists)
+ *   this_rq_cpu = bpf_this_cpu_ptr(&runqueues)->cpu, this_cpu = bpf_get_smp_processor_id():
+ *                 equal when the per-CPU address was resolved correctly
  * Returns XDP_PASS.
  *
- * A test (matrix): load, test-run, expect runs == 1, rq0_found == 1, rq0_cpu == 0,
+ * A test (matrix): load, test-run, expect runs == 1, rq0_found == 1, this_rq_cpu == this_cpu,
  * prog_active == 0. On the dev host: expect the load to fail with the kernel's message.
  */
 #include "vmlinux.h"
@@ -29,9 +30,10 @@ extern const int bpf_prog_active __ksym;
 extern const struct rq runqueues __ksym;
 
 __u64 runs = 0;
-__s32 prog_active = -1;
+__s32 prog_active = 0;
 __u64 rq0_found = 0;
-__s32 rq0_cpu = -1;
+__s32 this_rq_cpu = 0;
+__s32 this_cpu = 0;
 
 SEC("xdp")
 int read_percpu_ksyms(struct xdp_md *ctx)
@@ -39,11 +41,12 @@ int read_percpu_ksyms(struct xdp_md *ctx)
 	runs++;
 	prog_active = *(const int *)bpf_this_cpu_ptr(&bpf_prog_active);
 
-	const struct rq *rq = bpf_per_cpu_ptr(&runqueues, 0);
-
-	if (rq) {
+	if (bpf_per_cpu_ptr(&runqueues, 0))
 		rq0_found = 1;
-		rq0_cpu = rq->cpu;
-	}
+
+	const struct rq *rq = bpf_this_cpu_ptr(&runqueues);
+
+	this_rq_cpu = rq->cpu;
+	this_cpu = bpf_get_smp_processor_id();
 	return XDP_PASS;
 }

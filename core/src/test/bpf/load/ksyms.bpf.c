@@ -56,8 +56,8 @@ const volatile __s32 target_tgid = 0;
 
 __u64 calls = 0;
 __u64 addr_do_unlinkat = 0;
-__u64 addr_init_task = 1;
-__u64 addr_missing = 1;
+__u64 addr_init_task = 0;
+__u64 addr_missing = 0;
 __u64 system_key_lookups = 0;
 __u64 system_key_found = 0;
 __u64 task_kfuncs_present = 0;
