@@ -1,7 +1,6 @@
 package dev.bpflux.obj.extern;
 
 import dev.bpflux.obj.BpfObjectSpec;
-import dev.bpflux.obj.DataSectionSpec;
 import dev.bpflux.obj.ExternSpec;
 import dev.bpflux.obj.btf.Btf;
 import dev.bpflux.obj.core.TargetBtfs;
@@ -111,9 +110,7 @@ class KconfigResolutionTest {
     @Test
     void kconfigSectionPlacesEveryValueAtItsOffset() {
         ExternResolutions r = resolve(CONFIG);
-        DataSectionSpec kconfig = object.dataSection(".kconfig").orElse(null);
-        int size = kconfig != null ? kconfig.size() : object.externs().stream()
-                .filter(e -> e.kind() == ExternSpec.Kind.KCONFIG).mapToInt(e -> e.offset() + e.size()).max().orElseThrow();
+        int size = object.kconfigSize();
         byte[] section = ExternResolver.kconfigSection(size, r.resolutions());
         assertEquals(size, section.length);
         for (ExternSpec e : object.externs()) {
