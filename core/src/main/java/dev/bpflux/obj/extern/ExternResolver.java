@@ -73,11 +73,14 @@ public final class ExternResolver {
         List<String> warnings = new ArrayList<>();
         Set<String> kallsymsNames = new LinkedHashSet<>();
         for (ExternSpec e : externs) {
+            out.put(e, null); // keeps the caller's order while untyped ksyms are resolved last
             if (e.kind() == ExternSpec.Kind.KSYM_UNTYPED) {
                 kallsymsNames.add(e.name());
             }
         }
-        KallsymsLookup kallsyms = kallsymsNames.isEmpty() ? null : facts.kallsyms(kallsymsNames);
+        if (!kallsymsNames.isEmpty()) {
+            facts.prefetchKallsyms(kallsymsNames); // overlaps the kallsyms scan with the BTF/config work below
+        }
         List<String> weakWithoutConfig = new ArrayList<>();
         for (ExternSpec e : externs) {
             ExternResolution r;
@@ -89,8 +92,7 @@ public final class ExternResolver {
                     r = ksymVariable(e, localBtf);
                     break;
                 case KSYM_UNTYPED:
-                    r = ksymAddress(e, kallsyms);
-                    break;
+                    continue;
                 case KFUNC:
                     r = kfunc(e, localBtf);
                     break;
@@ -98,6 +100,14 @@ public final class ExternResolver {
                     throw new IllegalStateException("unknown extern kind " + e.kind());
             }
             out.put(e, r);
+        }
+        if (!kallsymsNames.isEmpty()) {
+            KallsymsLookup kallsyms = facts.kallsyms(kallsymsNames);
+            for (ExternSpec e : externs) {
+                if (e.kind() == ExternSpec.Kind.KSYM_UNTYPED) {
+                    out.put(e, ksymAddress(e, kallsyms));
+                }
+            }
         }
         if (!weakWithoutConfig.isEmpty()) {
             KernelConfig cfg = facts.kernelConfig();
