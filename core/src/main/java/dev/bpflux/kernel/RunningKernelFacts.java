@@ -26,6 +26,9 @@ public final class RunningKernelFacts implements KernelFacts {
     private final Map<String, List<Long>> symbols = new HashMap<>();
     private final Set<String> looked = new java.util.HashSet<>();
     private KallsymsLookup lastLookup;
+    /** A background scan started by {@link #prefetchKallsyms}, with the names it looks for. */
+    private java.util.concurrent.CompletableFuture<KallsymsLookup> pending;
+    private Set<String> pendingNames = Set.of();
     private volatile Boolean syscallWrapper;
 
     private RunningKernelFacts(TargetBtfs btfs, KernelConfigSource configSource, KallsymsReader kallsyms) {
@@ -69,8 +72,47 @@ public final class RunningKernelFacts implements KernelFacts {
         return c;
     }
 
+    /** Starts the kallsyms scan for the names not yet known on a daemon thread. */
+    @Override
+    public synchronized void prefetchKallsyms(Set<String> names) {
+        Set<String> missing = new LinkedHashSet<>(names);
+        missing.removeAll(looked);
+        missing.removeAll(pendingNames);
+        if (missing.isEmpty() || pending != null) {
+            return;
+        }
+        pendingNames = Set.copyOf(missing);
+        pending = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<KallsymsLookup> f = pending;
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(kallsyms.lookup(missing));
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "bpflux-kallsyms");
+        t.setDaemon(true);
+        t.start();
+    }
+
     @Override
     public synchronized KallsymsLookup kallsyms(Set<String> names) {
+        if (pending != null) {
+            KallsymsLookup l;
+            Set<String> scanned = pendingNames;
+            try {
+                l = pending.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException ? (RuntimeException) e.getCause()
+                        : new dev.bpflux.BpfException("reading kallsyms failed: " + e.getCause(), e.getCause());
+            } finally {
+                pending = null;
+                pendingNames = Set.of();
+            }
+            looked.addAll(scanned);
+            symbols.putAll(l.addresses());
+            lastLookup = l;
+        }
         Set<String> missing = new LinkedHashSet<>(names);
         missing.removeAll(looked);
         if (!missing.isEmpty() || lastLookup == null) {

@@ -163,7 +163,9 @@ public final class BpfObject implements AutoCloseable {
 
     /**
      * Pins every program at {@code dir/<program>} and every map at {@code dir/maps/<map>} (creating
-     * the directories in bpffs), the layout the {@code bpflux load --pin} command uses.
+     * the directories in bpffs), the layout the {@code bpflux load --pin} command uses. Global data
+     * maps are pinned under their kernel names ({@code globals.rodata}); bpffs refuses names with a
+     * dot, so dots become {@code _} ({@code maps/globals_rodata}), as the libbpf oracle does.
      */
     public void pinAll(Path dir) {
         try {
@@ -176,8 +178,14 @@ public final class BpfObject implements AutoCloseable {
             p.pin(dir.resolve(p.name()));
         }
         for (Map.Entry<String, BpfMap> m : maps.entrySet()) {
-            m.getValue().pin(dir.resolve("maps").resolve(m.getKey()));
+            m.getValue().pin(dir.resolve("maps").resolve(pinName(m.getKey())));
         }
+    }
+
+    /** The bpffs file name of map {@code name} under {@code maps/}: see {@link #pinAll(Path)}. */
+    public String pinName(String name) {
+        String kernelName = dataSections.containsKey(name) ? ObjectLoader.internalMapName(objectName, name) : name;
+        return kernelName.replace('.', '_');
     }
 
     synchronized void track(BpfLink link) {

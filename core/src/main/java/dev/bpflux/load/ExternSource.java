@@ -1,5 +1,6 @@
 package dev.bpflux.load;
 
+import dev.bpflux.obj.BpfObjectSpec;
 import dev.bpflux.obj.ExternSpec;
 import dev.bpflux.obj.extern.ExternResolution;
 
@@ -18,6 +19,14 @@ import java.util.Map;
  */
 @FunctionalInterface
 public interface ExternSource {
+    /**
+     * The running kernel's answers for {@code spec}'s externs, with {@code options}' kernel config (what
+     * {@link BpfObject#load} uses when no source is set). Nothing is read until asked.
+     */
+    static ExternSource kernel(BpfObjectSpec spec, LoadOptions options) {
+        return DefaultExterns.create(spec, options);
+    }
+
     /** What {@code extern} is on this kernel. Never null; a missing non-weak extern is {@link ExternResolution.Unresolved}. */
     ExternResolution resolve(ExternSpec extern);
 

@@ -238,6 +238,20 @@ final class ObjectLoader {
             obj.addProgram(loadProgram(obj, lp, maps, data, externs, btf));
         }
 
+        // libbpf binds .rodata to every program (BPF_PROG_BIND_MAP, 5.10) so values only user space
+        // reads stay alive with the programs; same here when .rodata exists.
+        BpfObject.DataSection rodata = data.get(".rodata");
+        if (rodata != null) {
+            for (ObjectProgram p : obj.programs()) {
+                try {
+                    p.program().bindMap(rodata.map().fd());
+                } catch (BpfException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "BPF_PROG_BIND_MAP unavailable: " + e.getMessage());
+                    break;
+                }
+            }
+        }
+
         // 7. Program arrays' .values, now that programs have fds.
         for (MapSpec m : spec.maps()) {
             BpfMap map = maps.get(m.name());

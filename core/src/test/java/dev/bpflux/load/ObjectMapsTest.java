@@ -133,6 +133,25 @@ class ObjectMapsTest {
     }
 
     @Test
+    void kptrInAMapValueKeepsItsTypeTag() {
+        try (BpfObject obj = BpfObject.load(BpfObjectTest.CORPUS.resolve("kptr.bpf.o"),
+                LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid()))) {
+            int tid;
+            try (BpfLink link = obj.program("stash_task").attach()) {
+                Trigger.getpid(1);
+            }
+            byte[] v = obj.map("stash_map").lookup(u32(0));
+            ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
+            long swaps = obj.global("swaps").readLong();
+            assertTrue(swaps >= 1);
+            assertEquals(swaps, b.getLong(16));
+            assertEquals(swaps - 1, obj.global("released").readLong());
+            assertTrue(b.getInt(8) > 0, "stored_pid is the calling thread's id");
+            assertTrue(obj.map("stash_map").info().btfValueTypeId() != 0);
+        }
+    }
+
+    @Test
     void maxEntriesOverrideAndUnknownNamesAreReported() {
         try (BpfObject obj = BpfObject.load(MAPS, LoadOptions.defaults().withProgramsToLoad("exercise_maps")
                 .withPinDirectory(pinDir).withMaxEntries("hash_map", 1000).withMaxEntries("events_rb", 100_000))) {

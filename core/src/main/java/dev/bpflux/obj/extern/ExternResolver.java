@@ -35,7 +35,9 @@ import java.util.Set;
  * <li>kfunc: the FUNC in vmlinux, else module BTF, with a compatible prototype; weak and missing or
  * incompatible: {@link ExternResolution.WeakMissing}.</li>
  * </ul>
- * Names may carry a {@code ___flavor} suffix, which is stripped for the kernel lookup.
+ * A kfunc's name may carry a {@code ___flavor} suffix ({@code bpf_task_acquire___v2}), stripped for
+ * the lookup so one object can declare several prototypes; variables are looked up by their full name
+ * (both as libbpf).
  *
  * <p>Thread-safe; caches nothing itself (the facts cache).
  */
@@ -71,11 +73,14 @@ public final class ExternResolver {
         List<String> warnings = new ArrayList<>();
         Set<String> kallsymsNames = new LinkedHashSet<>();
         for (ExternSpec e : externs) {
+            out.put(e, null); // keeps the caller's order while untyped ksyms are resolved last
             if (e.kind() == ExternSpec.Kind.KSYM_UNTYPED) {
-                kallsymsNames.add(essentialName(e.name()));
+                kallsymsNames.add(e.name());
             }
         }
-        KallsymsLookup kallsyms = kallsymsNames.isEmpty() ? null : facts.kallsyms(kallsymsNames);
+        if (!kallsymsNames.isEmpty()) {
+            facts.prefetchKallsyms(kallsymsNames); // overlaps the kallsyms scan with the BTF/config work below
+        }
         List<String> weakWithoutConfig = new ArrayList<>();
         for (ExternSpec e : externs) {
             ExternResolution r;
@@ -87,8 +92,7 @@ public final class ExternResolver {
                     r = ksymVariable(e, localBtf);
                     break;
                 case KSYM_UNTYPED:
-                    r = ksymAddress(e, kallsyms);
-                    break;
+                    continue;
                 case KFUNC:
                     r = kfunc(e, localBtf);
                     break;
@@ -96,6 +100,14 @@ public final class ExternResolver {
                     throw new IllegalStateException("unknown extern kind " + e.kind());
             }
             out.put(e, r);
+        }
+        if (!kallsymsNames.isEmpty()) {
+            KallsymsLookup kallsyms = facts.kallsyms(kallsymsNames);
+            for (ExternSpec e : externs) {
+                if (e.kind() == ExternSpec.Kind.KSYM_UNTYPED) {
+                    out.put(e, ksymAddress(e, kallsyms));
+                }
+            }
         }
         if (!weakWithoutConfig.isEmpty()) {
             KernelConfig cfg = facts.kernelConfig();
@@ -194,7 +206,7 @@ public final class ExternResolver {
     // ---------------------------------------------------------------- ksyms
 
     private ExternResolution ksymVariable(ExternSpec e, Btf local) {
-        String name = essentialName(e.name());
+        String name = e.name();
         Found f = find(name, BtfKind.VAR);
         if (f == null) {
             return e.weak() ? new ExternResolution.WeakMissing("no VAR '" + name + "' in " + searchedBtfs())
@@ -231,7 +243,7 @@ public final class ExternResolver {
     }
 
     private ExternResolution ksymAddress(ExternSpec e, KallsymsLookup kallsyms) {
-        String name = essentialName(e.name());
+        String name = e.name();
         List<Long> addrs = kallsyms.addresses().get(name);
         if (addrs == null || addrs.isEmpty()) {
             return e.weak() ? new ExternResolution.WeakMissing("'" + name + "' is not in " + kallsyms.source())
@@ -310,10 +322,9 @@ public final class ExternResolver {
 
     // ---------------------------------------------------------------- names
 
-    /** The name without a {@code ___flavor} suffix ({@code foo___v2} -> {@code foo}). */
+    /** The name without a {@code ___flavor} suffix ({@code foo___v2} -> {@code foo}), CO-RE's rule. */
     public static String essentialName(String name) {
-        int i = name.indexOf("___");
-        return i > 0 ? name.substring(0, i) : name;
+        return dev.bpflux.obj.core.CoreNames.essentialName(name);
     }
 
     static String describeType(Btf btf, int id) {

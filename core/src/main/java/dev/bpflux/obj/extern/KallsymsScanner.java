@@ -30,6 +30,9 @@ public final class KallsymsScanner {
     private final String[] wantedNames;
     private final int[] table;
     private final int mask;
+    /** lengths[n]: some wanted name is n bytes long (most lines are rejected by their length alone). */
+    private final boolean[] lengths;
+    private final int minLength;
     private final Map<String, List<Long>> found = new HashMap<>();
     private byte[] carry = new byte[256];
     private int carryLen;
@@ -44,14 +47,23 @@ public final class KallsymsScanner {
         int size = Integer.highestOneBit(Math.max(4, wantedNames.length * 4)) << 1;
         mask = size - 1;
         table = new int[size];
+        int maxLen = 0;
+        int minLen = Integer.MAX_VALUE;
         for (int i = 0; i < wantedNames.length; i++) {
             wanted[i] = wantedNames[i].getBytes(StandardCharsets.UTF_8);
+            maxLen = Math.max(maxLen, wanted[i].length);
+            minLen = Math.min(minLen, wanted[i].length);
             int h = hash(wanted[i], 0, wanted[i].length) & mask;
             while (table[h] != 0) {
                 h = (h + 1) & mask;
             }
             table[h] = i + 1;
         }
+        lengths = new boolean[maxLen + 1];
+        for (byte[] w : wanted) {
+            lengths[w.length] = true;
+        }
+        minLength = minLen;
     }
 
     /** Feeds {@code len} bytes of the file. */
@@ -138,23 +150,16 @@ public final class KallsymsScanner {
 
     private void line(byte[] b, int start, int end) {
         // <address> ' ' <type> ' ' <name> ['\t' '[' module ']']
-        long addr = 0;
-        int p = start;
-        int digits = 0;
-        while (p < end && b[p] != ' ') {
-            int d = Character.digit(b[p], 16);
-            if (d < 0 || digits >= 16) {
-                return;
-            }
-            addr = (addr << 4) | d;
-            digits++;
-            p++;
+        int sp = start;
+        while (sp < end && b[sp] != ' ') {
+            sp++;
         }
-        if (digits == 0 || p + 3 >= end || b[p + 2] != ' ') {
+        int digits = sp - start;
+        if (digits == 0 || digits > 16 || sp + 3 >= end || b[sp + 2] != ' ') {
             return;
         }
-        byte type = b[p + 1];
-        int nameStart = p + 3;
+        byte type = b[sp + 1];
+        int nameStart = sp + 3;
         int nameEnd = nameStart;
         while (nameEnd < end && b[nameEnd] != '\t' && b[nameEnd] != ' ' && b[nameEnd] != '\r') {
             nameEnd++;
@@ -163,8 +168,13 @@ public final class KallsymsScanner {
             return;
         }
         lines++;
-        if (addr != 0) {
-            sawNonZero = true;
+        if (!sawNonZero) {
+            for (int i = start; i < sp; i++) {
+                if (b[i] != '0') {
+                    sawNonZero = true;
+                    break;
+                }
+            }
         }
         if (type == 'd' || type == 'D' || type == 'b' || type == 'B') {
             dataSymbols++;
@@ -172,18 +182,28 @@ public final class KallsymsScanner {
         if (wanted.length == 0) {
             return;
         }
-        int idx = lookup(b, nameStart, nameEnd);
-        if (idx < 0 && type == 'd') {
+        int len = nameEnd - nameStart;
+        int idx = len < lengths.length && lengths[len] ? lookup(b, nameStart, nameEnd) : -1;
+        if (idx < 0 && type == 'd' && len > minLength + LLVM.length) {
             int llvm = find(b, nameStart, nameEnd, LLVM);
-            if (llvm > nameStart) {
+            if (llvm > nameStart && llvm - nameStart < lengths.length && lengths[llvm - nameStart]) {
                 idx = lookup(b, nameStart, llvm);
             }
         }
-        if (idx >= 0) {
-            List<Long> l = found.computeIfAbsent(wantedNames[idx], k -> new ArrayList<>(1));
-            if (!l.contains(addr)) {
-                l.add(addr);
+        if (idx < 0) {
+            return;
+        }
+        long addr = 0;
+        for (int i = start; i < sp; i++) {
+            int d = Character.digit(b[i], 16);
+            if (d < 0) {
+                return; // malformed address
             }
+            addr = (addr << 4) | d;
+        }
+        List<Long> l = found.computeIfAbsent(wantedNames[idx], k -> new ArrayList<>(1));
+        if (!l.contains(addr)) {
+            l.add(addr);
         }
     }
 

@@ -21,6 +21,14 @@ public interface KernelFacts {
     /** Looks up {@code names} in kallsyms in one pass. */
     KallsymsLookup kallsyms(Set<String> names);
 
+    /**
+     * A hint that {@link #kallsyms} will be asked for {@code names}: an implementation may start the
+     * scan in the background so that it overlaps the BTF and config work of the same resolution
+     * (the kernel formats kallsyms as it is read, the slowest fact to get). Does nothing by default.
+     */
+    default void prefetchKallsyms(Set<String> names) {
+    }
+
     /** {@code LINUX_KERNEL_VERSION}: {@code KERNEL_VERSION(a, b, c)} of the running kernel. */
     int kernelVersionCode();
 
