@@ -5,7 +5,7 @@ import com.sun.jna.NativeLibrary;
 
 /**
  * Cheap system calls that tests, benchmarks and samples make to trigger BPF programs attached to
- * their tracepoints ({@code sys_enter_getpgid}, {@code sys_enter_getppid}), which the JDK has no
+ * their tracepoints ({@code sys_enter_getpgid}, {@code sys_enter_getppid}, {@code sys_enter_getsid}), which the JDK has no
  * way to make on demand. JNA direct mapping, one native call each (about 100 ns).
  */
 public final class ProcessCalls {
@@ -21,6 +21,8 @@ public final class ProcessCalls {
 
         static native int getppid();
 
+        static native int getsid(int pid);
+
         static native int gettid();
     }
 
@@ -32,6 +34,11 @@ public final class ProcessCalls {
     /** getppid(2): the parent's process id. */
     public static int getppid() {
         return Libc.getppid();
+    }
+
+    /** getsid(2) of {@code pid} (0: the caller); the session id. */
+    public static int getsid(int pid) {
+        return Libc.getsid(pid);
     }
 
     /** gettid(2) (glibc 2.30+): the calling thread's kernel id. */
