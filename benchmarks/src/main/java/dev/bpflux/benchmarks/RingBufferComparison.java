@@ -58,12 +58,15 @@ public final class RingBufferComparison {
         line.append(String.format(Locale.ROOT, " drain_flux_rps=%.0f drain_batch_rps=%.0f", flux, batch));
 
         long[] live = live(liveSeconds);
-        double liveRate = live[0] / (live[3] / 1e9);
         double allocPerRecord = live[4] / (double) Math.max(1, live[5]);
-        System.out.printf(Locale.ROOT, "bpflux live: received=%d produced=%d dropped=%d rate=%.2f M/s alloc=%.3f bytes/record%n",
-                live[0], live[1], live[2], liveRate / 1e6, allocPerRecord);
-        line.append(String.format(Locale.ROOT, " live_received=%d live_produced=%d live_dropped=%d live_rps=%.0f alloc_bytes_per_record=%.3f",
-                live[0], live[1], live[2], liveRate, allocPerRecord));
+        double liveRate = live[6] / (live[8] / 1e9);
+        System.out.printf(Locale.ROOT, "bpflux live, whole run (with JIT warm-up): received=%d produced=%d dropped=%d rate=%.2f M/s%n",
+                live[0], live[1], live[2], live[0] / (live[3] / 1e9) / 1e6);
+        System.out.printf(Locale.ROOT, "bpflux live, steady state (%.1f s after warm-up): received=%d dropped=%d rate=%.2f M/s alloc=%.3f bytes/record%n",
+                live[8] / 1e9, live[6], live[7], liveRate / 1e6, allocPerRecord);
+        line.append(String.format(Locale.ROOT, " live_received=%d live_produced=%d live_dropped=%d live_rps=%.0f"
+                + " live_total_dropped=%d alloc_bytes_per_record=%.3f", live[6], live[5], live[7], liveRate, live[2],
+                allocPerRecord));
 
         for (int rate : new int[] {10_000, 500_000}) {
             for (boolean adaptive : new boolean[] {false, true}) {
@@ -188,7 +191,11 @@ public final class RingBufferComparison {
         }
     }
 
-    /** Returns received, produced, dropped, elapsed ns, reader bytes allocated (steady state), records then. */
+    /**
+     * Returns received, produced, dropped and elapsed ns over the whole run (with the JIT warm-up),
+     * then for the steady-state window after the warm-up: reader bytes allocated, records produced,
+     * records received, records dropped, window ns.
+     */
     static long[] live(int seconds) throws InterruptedException {
         try (ProducerObject producer = ProducerObject.create(RING, 500)) {
             Sample sample = new Sample();
@@ -223,9 +230,15 @@ public final class RingBufferComparison {
             long tid = readerThread[0].getId();
             long alloc0 = threads.getThreadAllocatedBytes(tid);
             long rec0 = producer.produced();
+            long received0 = received.get();
+            long dropped0 = producer.dropped();
+            long window0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
             long alloc1 = threads.getThreadAllocatedBytes(tid);
             long rec1 = producer.produced();
+            long received1 = received.get();
+            long dropped1 = producer.dropped();
+            long window1 = System.nanoTime();
             volatileStop = true;
             load.join();
             long produced = producer.produced();
@@ -235,7 +248,8 @@ public final class RingBufferComparison {
             }
             long elapsed = System.nanoTime() - t0;
             subscription.dispose();
-            return new long[] {received.get(), produced, producer.dropped(), elapsed, alloc1 - alloc0, rec1 - rec0};
+            return new long[] {received.get(), produced, producer.dropped(), elapsed, alloc1 - alloc0, rec1 - rec0,
+                    received1 - received0, dropped1 - dropped0, window1 - window0};
         }
     }
 
