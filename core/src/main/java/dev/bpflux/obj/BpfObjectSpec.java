@@ -25,13 +25,14 @@ public final class BpfObjectSpec {
     private final List<MapSpec> maps;
     private final List<DataSectionSpec> dataSections;
     private final List<ExternSpec> externs;
+    private final int kconfigSize;
     private final String license;
     private final Integer kernelVersion;
     private final Btf btf;
     private final BtfExt btfExt;
 
     BpfObjectSpec(String name, List<ProgramSpec> programs, List<FunctionSpec> subprograms, List<MapSpec> maps,
-                  List<DataSectionSpec> dataSections, List<ExternSpec> externs, String license,
+                  List<DataSectionSpec> dataSections, List<ExternSpec> externs, int kconfigSize, String license,
                   Integer kernelVersion, Btf btf, BtfExt btfExt) {
         this.name = name;
         this.programs = List.copyOf(programs);
@@ -39,6 +40,7 @@ public final class BpfObjectSpec {
         this.maps = List.copyOf(maps);
         this.dataSections = List.copyOf(dataSections);
         this.externs = List.copyOf(externs);
+        this.kconfigSize = kconfigSize;
         this.license = license;
         this.kernelVersion = kernelVersion;
         this.btf = btf;
@@ -118,6 +120,14 @@ public final class BpfObjectSpec {
 
     public Optional<ExternSpec> extern(String externName) {
         return externs.stream().filter(e -> e.name().equals(externName)).findFirst();
+    }
+
+    /**
+     * Bytes the {@code .kconfig} externs occupy when laid out at their {@link ExternSpec#offset()}s (the
+     * value size of the loader's .kconfig map); 0 without kconfig externs.
+     */
+    public int kconfigSize() {
+        return kconfigSize;
     }
 
     /** The {@code license} section's string, "" when absent (GPL-only helpers then fail to load). */

@@ -11,8 +11,10 @@ package dev.bpflux.obj;
  * @param typeId    BTF id of the VAR's type, or of the FUNC's FUNC_PROTO
  * @param section   the DATASEC it sits in ({@code .kconfig} or {@code .ksyms}); kfuncs not listed in a
  *                  DATASEC report {@code .ksyms}
- * @param offset    byte offset within its DATASEC (-1 when not listed in one)
- * @param size      size within its DATASEC (0 when not listed in one)
+ * @param offset    for KCONFIG: the byte offset in the .kconfig map, laid out as libbpf does (clang
+ *                  leaves 0 in BTF; see {@link BpfObjectSpec#kconfigSize()}); for others the offset
+ *                  in the DATASEC as clang wrote it; -1 for a kfunc not listed in a DATASEC
+ * @param size      for KCONFIG the value's size; for others the DATASEC entry's size (0 when not listed)
  */
 public record ExternSpec(String name, Kind kind, boolean weak, int btfId, int typeId, String section, int offset,
                          int size) {

@@ -37,6 +37,7 @@ final class ObjectParser {
     private Btf btf;
     private BtfExt btfExt = BtfExt.empty();
     private List<ElfSymbol> symbols = List.of();
+    private int kconfigSize;
 
     /** Functions of each code section ordered by start, for locating an instruction's function. */
     private final Map<Integer, List<FunctionBuilder>> functionsBySection = new LinkedHashMap<>();
@@ -142,8 +143,8 @@ final class ObjectParser {
                 }
             }
         }
-        return new BpfObjectSpec(file, programs, subprograms, maps, dataSections, externs, license, version, btf,
-                btfExt);
+        return new BpfObjectSpec(file, programs, subprograms, maps, dataSections, externs, kconfigSize, license,
+                version, btf, btfExt);
     }
 
     // ------------------------------------------------------------------ license, version
@@ -593,7 +594,55 @@ final class ObjectParser {
             }
             out.add(e);
         }
-        return out;
+        return layOutKconfig(out);
+    }
+
+    /**
+     * clang leaves every .kconfig VAR at offset 0; like libbpf, place them by descending alignment,
+     * then ascending size, then name, each at its natural alignment, so the loader's .kconfig map and
+     * the fixed-up DATASEC agree with what libbpf would produce.
+     */
+    private List<ExternSpec> layOutKconfig(List<ExternSpec> externs) {
+        List<ExternSpec> kcfg = new ArrayList<>();
+        for (ExternSpec e : externs) {
+            if (e.kind() == ExternSpec.Kind.KCONFIG) {
+                kcfg.add(e);
+            }
+        }
+        Map<String, int[]> alignSize = new HashMap<>();
+        for (ExternSpec e : kcfg) {
+            long size = btf.sizeOf(e.typeId());
+            if (size <= 0 || size > 1 << 16) {
+                throw error(".BTF", -1, "__kconfig extern '" + e.name() + "' has unsupported size " + size);
+            }
+            alignSize.put(e.name(), new int[] {btf.alignOf(e.typeId()), (int) size});
+        }
+        kcfg.sort((a, b) -> {
+            int[] x = alignSize.get(a.name());
+            int[] y = alignSize.get(b.name());
+            if (x[0] != y[0]) {
+                return Integer.compare(y[0], x[0]);
+            }
+            if (x[1] != y[1]) {
+                return Integer.compare(x[1], y[1]);
+            }
+            return a.name().compareTo(b.name());
+        });
+        Map<String, ExternSpec> placed = new HashMap<>();
+        int off = 0;
+        for (ExternSpec e : kcfg) {
+            int[] as = alignSize.get(e.name());
+            off = (off + as[0] - 1) / as[0] * as[0];
+            placed.put(e.name(), new ExternSpec(e.name(), e.kind(), e.weak(), e.btfId(), e.typeId(), e.section(), off,
+                    as[1]));
+            off += as[1];
+        }
+        kconfigSize = off;
+        List<ExternSpec> result = new ArrayList<>(externs.size());
+        for (ExternSpec e : externs) {
+            result.add(placed.getOrDefault(e.name(), e));
+        }
+        return result;
     }
 
     private ExternSpec externIn(BtfType.Datasec ds, String section, String name, boolean weak) {

@@ -53,12 +53,17 @@ public final class Btf {
     /** Absolute position in {@code data} of each local type, plus one final entry: the types' end. */
     private final int[] offsets;
     private volatile NameIndex nameIndex;
+    /** The blob's backing array when it has one (not for mapped files), for fast hashing. */
+    private final byte[] array;
+    private final int arrayOffset;
 
     private Btf(ByteBuffer buffer, Btf base, String file, String section) {
         this.file = file;
         this.section = section;
         this.base = base;
         this.data = buffer.slice().order(ByteOrder.LITTLE_ENDIAN);
+        this.array = data.hasArray() ? data.array() : null;
+        this.arrayOffset = data.hasArray() ? data.arrayOffset() : 0;
         ByteBuffer d = data;
         int cap = d.capacity();
         if (cap < 24) {
@@ -143,8 +148,8 @@ public final class Btf {
 
     /**
      * Reads a raw BTF file such as {@code /sys/kernel/btf/vmlinux}. The file is memory-mapped when the
-     * file system allows it (sysfs does since Linux 6.16), otherwise read into a direct buffer, so the
-     * blob never lands on the Java heap.
+     * file system allows a shared read-only mapping (regular files), otherwise (sysfs) read into one
+     * exactly-sized array.
      */
     public static Btf read(Path path) {
         return parse(readBlob(path), path.toString());
@@ -163,95 +168,103 @@ public final class Btf {
     private static ByteBuffer readBlob(Path path) {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
-            if (size > 0 && size < Integer.MAX_VALUE) {
+            if (size > Integer.MAX_VALUE - 16) {
+                throw new BpfObjectException(path.toString(), null, -1, "BTF file of " + size + " bytes is too large");
+            }
+            if (size > 0) {
                 try {
                     return ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
                 } catch (IOException | UnsupportedOperationException e) {
-                    // Not mappable (older sysfs): fall through and read it.
+                    // sysfs refuses shared mappings (EACCES): read it instead.
                 }
             }
-            // sysfs reports a size but may not support mmap; procfs-like files may report 0.
-            int cap = size > 0 && size < Integer.MAX_VALUE ? (int) size : 1 << 20;
-            ByteBuffer buf = ByteBuffer.allocateDirect(cap);
+            // One exactly-sized heap array: cheaper to allocate and free than a direct buffer.
+            byte[] bytes = new byte[(int) Math.max(size, 1 << 16)];
+            int n = 0;
             while (true) {
-                int n = ch.read(buf);
-                if (n < 0) {
+                if (n == bytes.length) {
+                    // Full: the common case is that the reported size was exact, so probe for EOF first.
+                    ByteBuffer probe = ByteBuffer.allocate(1);
+                    if (ch.read(probe) < 0) {
+                        break;
+                    }
+                    if (bytes.length >= Integer.MAX_VALUE / 2) {
+                        throw new BpfObjectException(path.toString(), null, n, "BTF file too large");
+                    }
+                    bytes = Arrays.copyOf(bytes, bytes.length * 2);
+                    bytes[n++] = probe.get(0);
+                    continue;
+                }
+                int r = ch.read(ByteBuffer.wrap(bytes, n, bytes.length - n));
+                if (r < 0) {
                     break;
                 }
-                if (!buf.hasRemaining()) {
-                    if (buf.capacity() >= Integer.MAX_VALUE / 2) {
-                        throw new BpfObjectException(path.toString(), null, buf.capacity(), "BTF file too large");
-                    }
-                    ByteBuffer bigger = ByteBuffer.allocateDirect(buf.capacity() * 2);
-                    buf.flip();
-                    bigger.put(buf);
-                    buf = bigger;
-                }
+                n += r;
             }
-            buf.flip();
-            return buf;
+            return ByteBuffer.wrap(bytes, 0, n);
         } catch (IOException e) {
             throw new BpfObjectException(path.toString(), null, -1, "cannot read BTF: " + e.getMessage()
                     + (Files.exists(path) ? "" : " (the kernel needs CONFIG_DEBUG_INFO_BTF)"), e);
         }
     }
 
+    /** Size of the type at {@code pos} (header + kind data), or -1 for an unknown kind. */
+    private static long typeSize(ByteBuffer d, int pos) {
+        int info = d.getInt(pos + 4);
+        int vlen = info & 0xffff;
+        switch ((info >>> 24) & 0x1f) {
+            case 1: // INT
+            case 14: // VAR
+            case 17: // DECL_TAG
+                return TYPE_HEADER + 4;
+            case 3: // ARRAY
+                return TYPE_HEADER + 12;
+            case 4: // STRUCT
+            case 5: // UNION
+            case 19: // ENUM64
+            case 15: // DATASEC
+                return TYPE_HEADER + 12L * vlen;
+            case 6: // ENUM
+            case 13: // FUNC_PROTO
+                return TYPE_HEADER + 8L * vlen;
+            case 2: case 7: case 8: case 9: case 10: case 11: case 12: case 16: case 18:
+                return TYPE_HEADER;
+            default:
+                return -1;
+        }
+    }
+
+    /** Two passes over the type headers: count, then record offsets into an exactly-sized array. */
     private int[] indexTypes() {
         ByteBuffer d = data;
-        int pos = typeStart;
         int end = typeStart + typeLen;
-        // Smallest type is 12 bytes: bounds the count before allocating.
-        int[] offs = new int[Math.max(16, Math.min(typeLen / TYPE_HEADER + 1, 1 << 16))];
         int n = 0;
-        while (pos < end) {
+        for (int pos = typeStart; pos < end; n++) {
             if (end - pos < TYPE_HEADER) {
                 throw error(pos, "truncated type #" + (firstId + n) + ": " + (end - pos) + " bytes left");
             }
-            int info = d.getInt(pos + 4);
-            int kind = (info >>> 24) & 0x1f;
-            int vlen = info & 0xffff;
-            long extra;
-            switch (kind) {
-                case 1: // INT
-                case 14: // VAR
-                case 17: // DECL_TAG
-                    extra = 4;
-                    break;
-                case 3: // ARRAY
-                    extra = 12;
-                    break;
-                case 4: // STRUCT
-                case 5: // UNION
-                case 19: // ENUM64
-                case 15: // DATASEC
-                    extra = 12L * vlen;
-                    break;
-                case 6: // ENUM
-                case 13: // FUNC_PROTO
-                    extra = 8L * vlen;
-                    break;
-                case 2: case 7: case 8: case 9: case 10: case 11: case 12: case 16: case 18:
-                    extra = 0;
-                    break;
-                default:
-                    throw error(pos, "type #" + (firstId + n) + " has unknown kind " + kind);
+            long size = typeSize(d, pos);
+            if (size < 0) {
+                throw error(pos, "type #" + (firstId + n) + " has unknown kind " + ((d.getInt(pos + 4) >>> 24) & 0x1f));
             }
-            long next = pos + TYPE_HEADER + extra;
-            if (next > end) {
-                throw error(pos, "type #" + (firstId + n) + " (" + BtfKind.of(kind) + ", vlen " + vlen
-                        + ") extends past the end of the type section");
+            if (size > end - pos) {
+                int info = d.getInt(pos + 4);
+                throw error(pos, "type #" + (firstId + n) + " (" + BtfKind.of((info >>> 24) & 0x1f) + ", vlen "
+                        + (info & 0xffff) + ") extends past the end of the type section");
             }
-            if (n + 1 >= offs.length) {
-                offs = Arrays.copyOf(offs, offs.length * 2);
-            }
-            offs[n++] = pos;
-            pos = (int) next;
+            pos += (int) size;
         }
-        if (firstId + (long) n > Integer.MAX_VALUE) {
-            throw error(pos, "too many types");
+        if (firstId + (long) n >= Integer.MAX_VALUE) {
+            throw error(typeStart, "too many types");
+        }
+        int[] offs = new int[n + 1];
+        int pos = typeStart;
+        for (int i = 0; i < n; i++) {
+            offs[i] = pos;
+            pos += (int) typeSize(d, pos);
         }
         offs[n] = end;
-        return n + 1 == offs.length ? offs : Arrays.copyOf(offs, n + 1);
+        return offs;
     }
 
     // ---------------------------------------------------------------- identity
@@ -649,7 +662,8 @@ public final class Btf {
 
     private NameIndex buildNameIndex() {
         int n = localCount();
-        int buckets = Integer.highestOneBit(Math.max(16, n)) << 1;
+        // About one bucket per one to two types: short chains, and half the memory of a power of two above n.
+        int buckets = Integer.highestOneBit(Math.max(16, n));
         int mask = buckets - 1;
         int[] head = new int[buckets];
         int[] next = new int[n];
@@ -670,18 +684,7 @@ public final class Btf {
                 if (rel >= strLen) {
                     continue; // invalid; type(id) reports it when decoded
                 }
-                int start = strStart + (int) rel;
-                int end = start;
-                int hh = 0x811c9dc5;
-                while (end < lim) {
-                    byte c = d.get(end);
-                    if (c == 0) {
-                        break;
-                    }
-                    hh = (hh ^ c) * 0x01000193;
-                    end++;
-                }
-                h = hh;
+                h = hashAt(strStart + (int) rel, lim);
             }
             int b = h & mask;
             next[i] = head[b];
@@ -695,9 +698,24 @@ public final class Btf {
             return base.hashOfString(offset);
         }
         long rel = Integer.toUnsignedLong(offset) - strBase;
-        int start = strStart + (int) Math.min(rel, strLen);
-        int lim = strStart + strLen;
+        return hashAt(strStart + (int) Math.min(rel, strLen), strStart + strLen);
+    }
+
+    /** FNV-1a of the NUL-terminated string at absolute position {@code start}, reading no further than {@code lim}. */
+    private int hashAt(int start, int lim) {
         int hh = 0x811c9dc5;
+        if (array != null) {
+            // Heap blobs (the common case for sysfs): index the array directly, without per-byte bounds checks.
+            byte[] a = array;
+            for (int p = arrayOffset + start, end = arrayOffset + lim; p < end; p++) {
+                byte c = a[p];
+                if (c == 0) {
+                    break;
+                }
+                hh = (hh ^ c) * 0x01000193;
+            }
+            return hh;
+        }
         for (int p = start; p < lim; p++) {
             byte c = data.get(p);
             if (c == 0) {

@@ -243,6 +243,10 @@ public final class BtfWriter {
         if (off != null) {
             return off;
         }
+        if (extraStrings.size() == 0 && btf.rawStrings().remaining() == 0) {
+            // An empty split string section: libbpf (1.1) wants every string section to start with "".
+            extraStrings.write(0);
+        }
         int at = btf.stringsEnd() + extraStrings.size();
         if (at < 0) {
             throw new BpfObjectException(btf.file(), ".BTF", -1, "string section too large");

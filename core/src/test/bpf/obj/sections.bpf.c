@@ -1,0 +1,55 @@
+// One program per section-name convention: program type, expected attach type, attach target
+// and sleepable flag come from these names.
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char _license[] SEC("license") = "GPL";
+
+#define PROG(sec, name) SEC(sec) int name(void *ctx) { return 0; }
+
+PROG("kprobe/do_unlinkat", p_kprobe)
+PROG("kretprobe/do_unlinkat", p_kretprobe)
+PROG("ksyscall/write", p_ksyscall)
+PROG("kretsyscall/openat", p_kretsyscall)
+PROG("kprobe.multi/vfs_*", p_kprobe_multi)
+PROG("uprobe", p_uprobe_bare)
+PROG("uprobe//usr/bin/true:main", p_uprobe)
+PROG("uretprobe/libc.so.6:malloc", p_uretprobe)
+PROG("uprobe.s/libc.so.6:free", p_uprobe_s)
+PROG("usdt", p_usdt)
+PROG("tp/syscalls/sys_enter_write", p_tp)
+PROG("tracepoint/sched/sched_switch", p_tracepoint)
+PROG("raw_tp/sys_enter", p_raw_tp)
+PROG("raw_tracepoint/sys_exit", p_raw_tracepoint)
+PROG("tp_btf/sched_wakeup", p_tp_btf)
+PROG("fentry/do_unlinkat", p_fentry)
+PROG("fexit/do_unlinkat", p_fexit)
+PROG("fmod_ret/security_file_open", p_fmod_ret)
+PROG("fentry.s/do_sys_openat2", p_fentry_s)
+PROG("lsm/file_open", p_lsm)
+PROG("lsm.s/bprm_committed_creds", p_lsm_s)
+PROG("iter/task", p_iter)
+PROG("iter.s/task_file", p_iter_s)
+PROG("perf_event", p_perf_event)
+PROG("syscall", p_syscall)
+PROG("xdp", p_xdp)
+PROG("xdp.frags", p_xdp_frags)
+PROG("tc", p_tc)
+PROG("classifier", p_classifier)
+PROG("tcx/ingress", p_tcx_ingress)
+PROG("tcx/egress", p_tcx_egress)
+PROG("socket", p_socket)
+PROG("sk_skb/stream_parser", p_sk_skb_parser)
+PROG("sk_skb/stream_verdict", p_sk_skb_verdict)
+PROG("sk_msg", p_sk_msg)
+PROG("cgroup_skb/ingress", p_cgroup_skb_ingress)
+PROG("cgroup_skb/egress", p_cgroup_skb_egress)
+PROG("cgroup/skb", p_cgroup_skb)
+PROG("cgroup/sock_create", p_sock_create)
+PROG("cgroup/connect4", p_connect4)
+PROG("cgroup/sendmsg6", p_sendmsg6)
+PROG("cgroup/sysctl", p_sysctl)
+PROG("cgroup/dev", p_dev)
+PROG("sockops", p_sockops)
+PROG("struct_ops/bpflux_test_op", p_struct_ops)
