@@ -133,6 +133,18 @@ class KernelFactsTest {
         assertFalse(l.addresses().containsKey("bpflux_nothing"));
     }
 
+    /** The kernel's kallsyms_lookup_name() and the file scan agree, also on absent names. */
+    @Test
+    void lookupThroughTheKernelMatchesTheFileScan() {
+        Set<String> names = Set.of("do_unlinkat", "vfs_read", "__x64_sys_write", "bpflux_nothing_like_this");
+        KallsymsLookup viaKernel = KallsymsReader.system().lookup(names);
+        KallsymsLookup viaFile = KallsymsReader.scanning().lookup(names);
+        assertTrue(viaKernel.source().contains("kallsyms_lookup_name"), viaKernel.source());
+        assertEquals("/proc/kallsyms", viaFile.source());
+        assertEquals(viaFile.addresses(), viaKernel.addresses());
+        assertEquals(3, viaKernel.addresses().size());
+    }
+
     @Test
     void kernelBtfsFindsVmlinuxAndModuleObjectIds() {
         KernelBtfs b = KernelBtfs.system();
