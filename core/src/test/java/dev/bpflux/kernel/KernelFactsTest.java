@@ -59,6 +59,31 @@ class KernelFactsTest {
         return IndependentBtf.firstId(kind.equals("FUNC") ? 12 : 14, name);
     }
 
+    /**
+     * One line of what this kernel offers, for docs/externs.md's table ("@@facts ..." in the matrix
+     * logs); asserts that every extern of the test objects resolved or is a weak miss.
+     */
+    @Test
+    void reportsTheFacts() throws Exception {
+        RunningKernelFacts facts = RunningKernelFacts.create();
+        StringBuilder sb = new StringBuilder("@@facts release=").append(KernelVersion.current().release())
+                .append(" config=").append(facts.kernelConfig().source())
+                .append(" kallsymsAll=").append(facts.kallsymsHasDataSymbols())
+                .append(" syscallWrapper=").append(facts.hasSyscallWrapper())
+                .append(" bpfCookie=").append(facts.hasBpfCookie())
+                .append(" modules=").append(facts.btfs().moduleNames().size());
+        for (String file : List.of("src/test/bpf/load/ksyms.bpf.o", "src/test/bpf/load/ksym_typed.bpf.o")) {
+            BpfObjectSpec o = BpfObjectSpec.read(Path.of(file));
+            ExternResolutions r = ExternResolver.create(facts).resolveAll(o.externs(), o.btf().orElseThrow());
+            for (ExternSpec e : o.externs()) {
+                ExternResolution res = r.get(e);
+                sb.append(' ').append(e.name()).append('=').append(res.getClass().getSimpleName());
+                assertTrue(!(res instanceof ExternResolution.Unresolved), e.name() + ": " + res);
+            }
+        }
+        System.out.println(sb);
+    }
+
     @Test
     void ksymsObjectResolvesOnThisKernel() throws Exception {
         BpfObjectSpec o = BpfObjectSpec.read(Path.of("src/test/bpf/load/ksyms.bpf.o"));
