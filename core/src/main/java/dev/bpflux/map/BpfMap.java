@@ -12,11 +12,14 @@ import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.MappedMemory;
 import dev.bpflux.sys.OwnedFd;
 import dev.bpflux.sys.SyscallErrors;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Set;
 
 /**
  * A live BPF map, owning its descriptor. Keys and values are raw bytes in the kernel's layout
@@ -199,17 +202,41 @@ public class BpfMap implements AutoCloseable {
     /** The value stored under {@code key}, or null when there is none. */
     public byte[] lookup(byte[] key) {
         checkKey(key);
-        try (Memory m = new Memory(Math.max(1, keySize + valueBufferSize));
-                BpfAttr.MapElem attr = new BpfAttr.MapElem(BpfCommand.BPF_MAP_LOOKUP_ELEM)) {
-            writeKey(m, key);
-            attr.mapFd(fd.fd()).key(m).value(m.share(keySize));
-            int r = bpf().tryCall(attr);
-            if (r == -Errno.ENOENT) {
-                return null;
-            }
-            check(r, "BPF_MAP_LOOKUP_ELEM", null);
-            return m.getByteArray(keySize, valueBufferSize);
+        Scratch sc = SCRATCH.get();
+        Memory m = sc.buffer(keySize + valueBufferSize);
+        writeKey(m, key);
+        BpfAttr.MapElem attr = sc.lookup;
+        attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize)).flags(0);
+        int r = bpf().tryCall(attr);
+        if (r == -Errno.ENOENT) {
+            return null;
         }
+        check(r, "BPF_MAP_LOOKUP_ELEM", null);
+        return m.getByteArray(keySize, valueBufferSize);
+    }
+
+    /**
+     * Copies the value under {@code key} into {@code valueOut} ({@link #valueBufferSize()} bytes)
+     * without allocating; false when there is none. For polling loops.
+     */
+    public boolean lookupInto(byte[] key, byte[] valueOut) {
+        checkKey(key);
+        if (valueOut.length != valueBufferSize) {
+            throw new IllegalArgumentException("value buffer for " + fd.what() + " must be " + valueBufferSize
+                    + " bytes, got " + valueOut.length);
+        }
+        Scratch sc = SCRATCH.get();
+        Memory m = sc.buffer(keySize + valueBufferSize);
+        writeKey(m, key);
+        BpfAttr.MapElem attr = sc.lookup;
+        attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize)).flags(0);
+        int r = bpf().tryCall(attr);
+        if (r == -Errno.ENOENT) {
+            return false;
+        }
+        check(r, "BPF_MAP_LOOKUP_ELEM", null);
+        m.read(keySize, valueOut, 0, valueBufferSize);
+        return true;
     }
 
     /** Per-CPU maps: the per-CPU values under {@code key}, or null when there is none. */
@@ -232,12 +259,14 @@ public class BpfMap implements AutoCloseable {
                     + " bytes" + (isPerCpu() ? " (round_up(" + valueSize + ", 8) x " + cpuCount + " possible CPUs)" : "")
                     + ", got " + value.length);
         }
-        try (Memory m = new Memory(Math.max(1, keySize + valueBufferSize));
-                BpfAttr.MapElem attr = new BpfAttr.MapElem(BpfCommand.BPF_MAP_UPDATE_ELEM)) {
-            writeKey(m, key);
-            m.write(keySize, value, 0, value.length);
-            attr.mapFd(fd.fd()).key(m).value(m.share(keySize)).flags(updateFlags);
-            int r = bpf().tryCall(attr);
+        Scratch sc = SCRATCH.get();
+        Memory m = sc.buffer(keySize + valueBufferSize);
+        writeKey(m, key);
+        m.write(keySize, value, 0, value.length);
+        BpfAttr.MapElem attr = sc.update;
+        attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize)).flags(updateFlags);
+        int r = bpf().tryCall(attr);
+        if (r < 0) {
             String hint = switch (-r) {
                 case Errno.EEXIST -> "the key exists and BPF_NOEXIST was given";
                 case Errno.ENOENT -> "the key does not exist and BPF_EXIST was given";
@@ -258,17 +287,17 @@ public class BpfMap implements AutoCloseable {
     /** Removes {@code key}; false when it was not there. Array maps refuse with EINVAL. */
     public boolean delete(byte[] key) {
         checkKey(key);
-        try (Memory m = new Memory(Math.max(1, keySize));
-                BpfAttr.MapElem attr = new BpfAttr.MapElem(BpfCommand.BPF_MAP_DELETE_ELEM)) {
-            writeKey(m, key);
-            attr.mapFd(fd.fd()).key(m);
-            int r = bpf().tryCall(attr);
-            if (r == -Errno.ENOENT) {
-                return false;
-            }
-            check(r, "BPF_MAP_DELETE_ELEM", type != null && type.isArray() ? "array map elements cannot be deleted" : null);
-            return true;
+        Scratch sc = SCRATCH.get();
+        Memory m = sc.buffer(keySize);
+        writeKey(m, key);
+        BpfAttr.MapElem attr = sc.delete;
+        attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(null).flags(0);
+        int r = bpf().tryCall(attr);
+        if (r == -Errno.ENOENT) {
+            return false;
         }
+        check(r, "BPF_MAP_DELETE_ELEM", type != null && type.isArray() ? "array map elements cannot be deleted" : null);
+        return true;
     }
 
     /**
@@ -296,19 +325,19 @@ public class BpfMap implements AutoCloseable {
         if (key != null) {
             checkKey(key);
         }
-        try (Memory m = new Memory(Math.max(1, 2L * keySize));
-                BpfAttr.MapElem attr = new BpfAttr.MapElem(BpfCommand.BPF_MAP_GET_NEXT_KEY)) {
-            if (key != null) {
-                writeKey(m, key);
-            }
-            attr.mapFd(fd.fd()).key(key == null ? null : m).nextKey(m.share(keySize));
-            int r = bpf().tryCall(attr);
-            if (r == -Errno.ENOENT) {
-                return null;
-            }
-            check(r, "BPF_MAP_GET_NEXT_KEY", null);
-            return m.getByteArray(keySize, keySize);
+        Scratch sc = SCRATCH.get();
+        Memory m = sc.buffer(2L * keySize);
+        if (key != null) {
+            writeKey(m, key);
         }
+        BpfAttr.MapElem attr = sc.nextKey;
+        attr.mapFd(fd.fd()).key(key == null ? null : m).nextKey(m.share(keySize)).flags(0);
+        int r = bpf().tryCall(attr);
+        if (r == -Errno.ENOENT) {
+            return null;
+        }
+        check(r, "BPF_MAP_GET_NEXT_KEY", null);
+        return m.getByteArray(keySize, keySize);
     }
 
     /**
@@ -318,7 +347,7 @@ public class BpfMap implements AutoCloseable {
      */
     public Iterable<byte[]> keys() {
         return () -> new Iterator<>() {
-            private final java.util.Set<java.nio.ByteBuffer> seen = new java.util.HashSet<>();
+            private final Set<ByteBuffer> seen = new HashSet<>();
             private byte[] current;
             private byte[] next = advance(null);
 
@@ -327,7 +356,7 @@ public class BpfMap implements AutoCloseable {
                 // A restart after a deletion revisits keys; skip the ones we returned. The bound
                 // stops a map mutated faster than we walk from looping forever.
                 int guard = 0;
-                while (k != null && seen.contains(java.nio.ByteBuffer.wrap(k))) {
+                while (k != null && seen.contains(ByteBuffer.wrap(k))) {
                     if (++guard > seen.size() + 1) {
                         return null;
                     }
@@ -347,7 +376,7 @@ public class BpfMap implements AutoCloseable {
                     throw new NoSuchElementException();
                 }
                 current = next;
-                seen.add(java.nio.ByteBuffer.wrap(current.clone()));
+                seen.add(ByteBuffer.wrap(current.clone()));
                 next = advance(current);
                 return current.clone();
             }
@@ -385,17 +414,22 @@ public class BpfMap implements AutoCloseable {
 
     /**
      * Maps an mmapable array ({@link MapFlags#BPF_F_MMAPABLE}, 5.5) into memory: the values of
-     * indexes 0..maxEntries-1, {@code valueSize} apart, page-rounded.
+     * indexes 0..maxEntries-1, {@link #mmapStride()} bytes apart (the kernel rounds each array
+     * element to 8 bytes). The kernel rounds the mapping up to whole pages; the handle covers the
+     * elements only.
      */
     public MappedMemory mmap(boolean writable) {
         if ((flags & MapFlags.BPF_F_MMAPABLE) == 0) {
             throw new BpfException(fd.what() + " was not created with BPF_F_MMAPABLE and cannot be mmap'd");
         }
-        long bytes = (long) valueSize * maxEntries;
-        long page = 4096;
-        long length = Math.max(page, (bytes + page - 1) / page * page);
+        long length = (long) mmapStride() * maxEntries;
         int prot = MappedMemory.PROT_READ | (writable ? MappedMemory.PROT_WRITE : 0);
         return MappedMemory.map(fd, length, prot, 0);
+    }
+
+    /** Distance between array elements in an mmap'd array: {@code round_up(valueSize, 8)}. */
+    public int mmapStride() {
+        return (valueSize + 7) & ~7;
     }
 
     // ---- batch operations (5.6) with per-element fallback
@@ -547,6 +581,29 @@ public class BpfMap implements AutoCloseable {
     }
 
     private volatile Boolean batchSupport;
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * Per-thread reusable attrs and key/value buffer for the single-element operations: a fresh
+     * native allocation per call cost more than the system call itself. Freed with the thread
+     * (JNA releases unreachable Memory).
+     */
+    private static final class Scratch {
+        final BpfAttr.MapElem lookup = new BpfAttr.MapElem(BpfCommand.BPF_MAP_LOOKUP_ELEM);
+        final BpfAttr.MapElem update = new BpfAttr.MapElem(BpfCommand.BPF_MAP_UPDATE_ELEM);
+        final BpfAttr.MapElem delete = new BpfAttr.MapElem(BpfCommand.BPF_MAP_DELETE_ELEM);
+        final BpfAttr.MapElem nextKey = new BpfAttr.MapElem(BpfCommand.BPF_MAP_GET_NEXT_KEY);
+        private Memory buffer = new Memory(256);
+
+        Memory buffer(long size) {
+            if (buffer.size() < size) {
+                buffer.close();
+                buffer = new Memory(Math.max(size, buffer.size() * 2));
+            }
+            return buffer;
+        }
+    }
 
     /** Whether this kernel has the batch commands for this map; false forces the per-element path. */
     boolean batchSupported() {

@@ -5,6 +5,7 @@ import com.sun.jna.Pointer;
 import dev.bpflux.BpfNotSupportedException;
 import dev.bpflux.BpfPermissionException;
 import dev.bpflux.BpfVerifierException;
+import dev.bpflux.kernel.Capabilities;
 import dev.bpflux.kernel.FeatureProbes;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
@@ -126,6 +127,16 @@ public final class BpfProgram implements AutoCloseable {
     private static RuntimeException failure(ProgramLoadRequest req, int errno, String log) {
         String op = "BPF_PROG_LOAD of " + req.type().kernelName() + " program '" + req.name() + "'";
         if (log.isBlank()) {
+            if (errno == Errno.EPERM && usesTrampoline(req) && Capabilities.hasBpfPrivileges()) {
+                // Privileged and still EPERM before verification: the kernel will not build a BPF
+                // trampoline for this program (seen on hardened/virtualized kernels).
+                return new BpfNotSupportedException("BPF trampolines (fentry/fexit/fmod_ret/lsm)",
+                        "the kernel refused " + op + " with EPERM and no verifier log although this process has "
+                                + "CAP_SYS_ADMIN or CAP_BPF+CAP_PERFMON; this kernel does not allow BPF trampolines "
+                                + "(x86_64/arm64 JIT with CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS, 5.5+, and no "
+                                + "policy forbidding them); use tp_btf or raw tracepoints instead",
+                        SyscallErrors.plain(op, errno, null));
+            }
             if (errno == Errno.EPERM) {
                 return new BpfPermissionException(op, errno, Errno.name(errno), Errno.describe(errno));
             }
@@ -142,6 +153,13 @@ public final class BpfProgram implements AutoCloseable {
             return SyscallErrors.exception(op, errno, hint);
         }
         return new BpfVerifierException(req.name(), errno, Errno.name(errno), log);
+    }
+
+    private static boolean usesTrampoline(ProgramLoadRequest req) {
+        AttachType t = req.expectedAttachType();
+        return req.type() == ProgramType.LSM || req.type() == ProgramType.EXT
+                || (req.type() == ProgramType.TRACING && (t == AttachType.TRACE_FENTRY || t == AttachType.TRACE_FEXIT
+                        || t == AttachType.MODIFY_RETURN));
     }
 
     private static Memory copy(List<Memory> owner, byte[] bytes) {

@@ -29,6 +29,7 @@ public final class Instructions {
     static final int BPF_K = 0x00;
     static final int BPF_X = 0x08;
     static final int BPF_ADD = 0x00;
+    static final int BPF_RSH = 0x70;
     static final int BPF_MOV = 0xb0;
     static final int BPF_JA = 0x00;
     static final int BPF_JEQ = 0x10;
@@ -54,6 +55,7 @@ public final class Instructions {
     public static final int R4 = 4;
     public static final int R5 = 5;
     public static final int R6 = 6;
+    public static final int R7 = 7;
     public static final int R10 = 10;
 
     private ByteBuffer buf = ByteBuffer.allocate(64 * 8).order(ByteOrder.nativeOrder());
@@ -85,6 +87,11 @@ public final class Instructions {
     /** {@code dst += imm} (64-bit). */
     public Instructions addImm(int dst, int imm) {
         return raw(BPF_ALU64 | BPF_ADD | BPF_K, dst, 0, 0, imm);
+    }
+
+    /** {@code dst >>= imm} (64-bit, logical). */
+    public Instructions rshImm(int dst, int imm) {
+        return raw(BPF_ALU64 | BPF_RSH | BPF_K, dst, 0, 0, imm);
     }
 
     /** {@code *(u32 *)(dst + off) = imm}. */

@@ -37,7 +37,13 @@ public final class Bpf {
     public int call(BpfAttr attr, String hint) {
         int r = tryCall(attr);
         if (r < 0) {
-            throw SyscallErrors.exception(attr.command().name(), -r, hint);
+            int errno = -r;
+            if (hint == null && (errno == Errno.EINVAL || errno == Errno.E2BIG)
+                    && SyscallErrors.kernelOlderThan(attr.command().since())) {
+                hint = SyscallErrors.KERNEL_TOO_OLD + ": " + attr.command().name() + " needs Linux "
+                        + attr.command().since();
+            }
+            throw SyscallErrors.exception(attr.command().name(), errno, hint);
         }
         return r;
     }

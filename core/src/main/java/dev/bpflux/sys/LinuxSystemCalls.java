@@ -42,6 +42,8 @@ final class LinuxSystemCalls implements SystemCalls {
     }
 
     private static final int F_DUPFD_CLOEXEC = 1030;
+    /** O_CLOEXEC: 02000000 on x86_64, aarch64, riscv64 and loongarch64 (asm-generic/fcntl.h). */
+    private static final int O_CLOEXEC = 0x80000;
 
     /** JNA direct mapping: each native method binds to the C library symbol of the same name. */
     private static final class Libc {
@@ -71,6 +73,11 @@ final class LinuxSystemCalls implements SystemCalls {
         static native int if_nametoindex(String name);
 
         static native String strerror(int errnum);
+
+        static native int open(String path, int flags, int mode) throws LastErrorException;
+
+        static native int mount(String source, String target, String fstype, long flags, String data)
+                throws LastErrorException;
     }
 
     private LinuxSystemCalls() {
@@ -177,6 +184,16 @@ final class LinuxSystemCalls implements SystemCalls {
         if (LibC.INSTANCE.setrlimit(resource, limit) != 0) {
             throw new LastErrorException(Native.getLastError());
         }
+    }
+
+    @Override
+    public void mount(String source, String target, String fsType, long flags, String data) {
+        Libc.mount(source, target, fsType, flags, data);
+    }
+
+    @Override
+    public int open(String path, int flags) {
+        return Libc.open(path, flags | O_CLOEXEC, 0);
     }
 
     @Override

@@ -63,6 +63,23 @@ public interface SystemCalls {
     /** setrlimit(2) for one resource, soft and hard limits. */
     void setrlimit(int resource, long soft, long hard) throws LastErrorException;
 
+    /**
+     * mount(2), e.g. tracefs when it is not mounted. A default so fakes written before it was
+     * added keep compiling; it fails with ENOSYS unless overridden.
+     */
+    default void mount(String source, String target, String fsType, long flags, String data)
+            throws LastErrorException {
+        throw new LastErrorException(Errno.ENOSYS);
+    }
+
+    /**
+     * open(2) with O_CLOEXEC added, for descriptors Java cannot give us (a cgroup directory, a
+     * network namespace). A default for the same reason as {@link #mount}.
+     */
+    default int open(String path, int flags) throws LastErrorException {
+        throw new LastErrorException(Errno.ENOSYS);
+    }
+
     /** The C library's text for an errno. */
     String strerror(int errno);
 }

@@ -35,6 +35,11 @@ class BpfMapTest {
             assertTrue(exists.getMessage().startsWith("BPF_MAP_UPDATE_ELEM on map 'test_hash' failed with EEXIST (17): "
                     + "File exists; the key exists"), exists.getMessage());
 
+            byte[] out = new byte[8];
+            assertTrue(map.lookupInto(C.ofInt(1), out));
+            assertEquals(43, C.toLong(out));
+            assertFalse(map.lookupInto(C.ofInt(2), out));
+
             assertTrue(map.delete(C.ofInt(1)));
             assertFalse(map.delete(C.ofInt(1)));
             assertNull(map.lookup(C.ofInt(1)));

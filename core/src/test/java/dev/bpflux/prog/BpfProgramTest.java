@@ -79,6 +79,21 @@ class BpfProgramTest {
     }
 
     @Test
+    void verifierLogGrowsBeyondTheFirstBuffer() {
+        Instructions big = new Instructions();
+        for (int i = 0; i < 4000; i++) {
+            big.movImm(Instructions.R0, i);
+        }
+        byte[] insns = big.exit().toBytes();
+        try (BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.SOCKET_FILTER, insns)
+                .name("big_log").logLevel(2).build())) {
+            String log = prog.verifierLog();
+            assertTrue(log.length() > BpfProgram.INITIAL_LOG_SIZE, "log of " + log.length() + " bytes");
+            assertTrue(log.contains("processed 4001 insns"), log.substring(Math.max(0, log.length() - 300)));
+        }
+    }
+
+    @Test
     void pinAndOpenPinned() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-prog");
         Path pin = dir.resolve("p");
