@@ -593,8 +593,6 @@ final class ObjectLoader {
             BpfProgram prog;
             try {
                 prog = BpfProgram.load(req.build());
-            } catch (dev.bpflux.BpfPermissionException e) {
-                throw explainPermission(p, e);
             } catch (BpfVerifierException e) {
                 if (defaultExterns != null && !externs.isEmpty()) {
                     java.util.Optional<String> why = defaultExterns.explainLoadFailure(e.log());
@@ -613,24 +611,6 @@ final class ObjectLoader {
         } finally {
             moduleBtfs.forEach(OwnedFd::close);
         }
-    }
-
-    /**
-     * A trampoline program (fentry/fexit/fmod_ret/lsm) refused with EPERM and no verifier log while
-     * other program types load: the kernel's security policy (lockdown or an LSM) forbids BPF
-     * trampolines here. libbpf fails the same way; say so rather than suggesting missing privileges.
-     */
-    private static RuntimeException explainPermission(ProgramSpec p, dev.bpflux.BpfPermissionException e) {
-        boolean trampoline = (p.type() == ProgramType.TRACING && p.expectedAttachType().orElse(null)
-                != dev.bpflux.obj.AttachType.TRACE_RAW_TP) || p.type() == ProgramType.LSM || p.type() == ProgramType.EXT;
-        if (!trampoline || !LoaderFacts.privileged()) {
-            return e;
-        }
-        return new BpfNotSupportedException("BPF trampolines (fentry/fexit/fmod_ret/lsm)", "loading program '"
-                + p.name() + "' (" + p.sectionName() + ") failed with EPERM and no verifier log although this process "
-                + "may load BPF programs: the kernel's security policy (lockdown or an LSM) forbids attaching BPF "
-                + "trampolines to kernel functions on this host; use tracepoints, raw tracepoints or tp_btf instead",
-                e);
     }
 
     private void applyExtern(ProgramSpec p, long[] insns, Relocation.ExternReference x, ExternSpec e, ExternResolution v,
