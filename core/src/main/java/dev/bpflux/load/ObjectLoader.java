@@ -100,9 +100,9 @@ final class ObjectLoader {
         for (DataSectionSpec d : spec.dataSections()) {
             sections.put(d.name(), d);
         }
-        for (Map.Entry<String, byte[]> e : options.rawVariables().entrySet()) {
-            boolean string = e.getKey().startsWith(LoadOptions.STRING_PREFIX);
-            String name = string ? e.getKey().substring(LoadOptions.STRING_PREFIX.length()) : e.getKey();
+        for (Map.Entry<String, byte[]> e : options.variables().entrySet()) {
+            String name = e.getKey();
+            boolean string = options.isStringVariable(name);
             DataSectionSpec holder = null;
             for (DataSectionSpec d : sections.values()) {
                 if (d.variable(name).isPresent()) {
@@ -119,9 +119,9 @@ final class ObjectLoader {
             VariableSpec v = holder.variable(name).get();
             byte[] value = e.getValue();
             if (string) {
-                if (value.length > v.size()) {
+                if (value.length >= v.size()) {
                     throw new BpfException("cannot set global '" + name + "' (" + v.size() + " bytes in "
-                            + holder.name() + ") to a string of " + (value.length - 1) + " bytes plus NUL");
+                            + holder.name() + ") to a string of " + value.length + " bytes plus NUL");
                 }
                 value = java.util.Arrays.copyOf(value, v.size());
             } else if (value.length != v.size()) {

@@ -52,6 +52,19 @@ class BpfObjectTest {
     }
 
     @Test
+    void btfFeatureProbesMatchTheKernelVersion() {
+        dev.bpflux.kernel.KernelVersion v = dev.bpflux.kernel.KernelVersion.current();
+        ObjectBtfFixer.BtfFeatures f = LoadedBtf.features();
+        assertEquals(v.atLeast(4, 20), f.func(), "FUNC");
+        assertEquals(v.atLeast(5, 6), f.funcGlobal(), "FUNC global linkage");
+        assertEquals(v.atLeast(5, 2), f.datasec(), "VAR/DATASEC");
+        assertEquals(v.atLeast(5, 13), f.floatKind(), "FLOAT");
+        assertEquals(v.atLeast(5, 16), f.declTag(), "DECL_TAG");
+        assertEquals(v.atLeast(5, 17), f.typeTag(), "TYPE_TAG");
+        assertEquals(v.atLeast(6, 0), f.enum64(), "ENUM64");
+    }
+
+    @Test
     void subprogramsAndBpfLoopCallbacks() {
         try (BpfObject obj = BpfObject.load(CORPUS.resolve("subprogs.bpf.o"),
                 LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid()))) {
