@@ -64,6 +64,11 @@ public final class LoadOptions {
         return DEFAULTS;
     }
 
+    /** The same as {@link #defaults()}, to start a chain: {@code LoadOptions.create().withVariable(...)}. */
+    public static LoadOptions create() {
+        return DEFAULTS;
+    }
+
     private LoadOptions copy(Map<String, Integer> maxEntries, Map<String, byte[]> variables,
                              Set<String> programsToLoad, Set<String> mapsToCreate, Path pinDirectory, int logLevel,
                              Path kernelConfig, Map<String, String> kernelConfigValues, ExternSource externSource) {
