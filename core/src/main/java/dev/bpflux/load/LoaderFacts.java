@@ -23,6 +23,7 @@ final class LoaderFacts {
     }
 
     /** {@code BPF_F_MMAPABLE} arrays (Linux 5.5): probed by creating one. */
+    @SuppressWarnings("try") // the probe map is only created and closed
     static boolean mmapableArrays() {
         Boolean m = mmapableArrays;
         if (m == null) {

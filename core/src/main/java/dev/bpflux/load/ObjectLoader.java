@@ -17,7 +17,6 @@ import dev.bpflux.obj.MapSpec;
 import dev.bpflux.obj.MapType;
 import dev.bpflux.obj.PinType;
 import dev.bpflux.obj.ProgramSpec;
-import dev.bpflux.obj.ProgramType;
 import dev.bpflux.obj.Relocation;
 import dev.bpflux.obj.VariableSpec;
 import dev.bpflux.obj.btf.Btf;
