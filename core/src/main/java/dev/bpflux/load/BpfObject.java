@@ -189,7 +189,10 @@ public final class BpfObject implements AutoCloseable {
     }
 
     synchronized void track(BpfLink link) {
-        checkOpen();
+        if (closed.get()) {
+            link.close();
+            checkOpen();
+        }
         links.removeIf(l -> l.fd().isClosed());
         links.add(link);
     }

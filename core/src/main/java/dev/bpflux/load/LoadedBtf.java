@@ -76,11 +76,12 @@ final class LoadedBtf implements AutoCloseable {
         ObjectBtfFixer.BtfFeatures f = features;
         if (f == null) {
             f = new ObjectBtfFixer.BtfFeatures(
-                    probe(types(intT(), proto(), func(1, 0)), "\0int\0f\0"),
-                    probe(types(intT(), proto(), func(1, 1)), "\0int\0f\0"),
+                    probe(types(intT(), proto(), func(0)), "\0int\0f\0"),
+                    probe(types(intT(), proto(), func(1)), "\0int\0f\0"),
                     probe(types(intT(), var(), datasec()), "\0int\0x\0.data\0"),
                     probe(types(word(nameOff(1), kind(16, 0, false), 4)), "\0f\0"),
-                    probe(types(intT(), var(), word(0, kind(17, 0, false), 2, -1)), "\0int\0x\0"),
+                    // A DECL_TAG needs a name (the tag's text): "x" on the VAR x, component -1 (the VAR itself).
+                    probe(types(intT(), var(), word(nameOff(5), kind(17, 0, false), 2, -1)), "\0int\0x\0"),
                     probe(types(intT(), word(nameOff(5), kind(18, 0, false), 1), word(0, kind(2, 0, false), 2)),
                             "\0int\0tag\0"),
                     probe(types(word(nameOff(1), kind(19, 1, false), 8, nameOff(3), 1, 0)), "\0e\0v\0"));
@@ -127,7 +128,7 @@ final class LoadedBtf implements AutoCloseable {
         return word(0, kind(13, 0, false), 1); // [2] int (void)
     }
 
-    private static int[] func(int nameOff, int linkage) {
+    private static int[] func(int linkage) {
         return word(nameOff(5), kind(12, linkage, false), 2); // [3] f, linkage in vlen
     }
 

@@ -19,7 +19,6 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -42,7 +41,7 @@ class AttachTest {
         }
         BpfNotSupportedException e = assertThrows(BpfNotSupportedException.class,
                 () -> BpfObject.load(CORPUS.resolve(file), opts));
-        assertTrue(e.getMessage().contains("forbids attaching BPF trampolines"), e.getMessage());
+        assertTrue(e.getMessage().contains("BPF trampolines") && e.getMessage().contains("EPERM"), e.getMessage());
         return null;
     }
 

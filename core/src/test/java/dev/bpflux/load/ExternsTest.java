@@ -148,6 +148,30 @@ class ExternsTest {
     }
 
     @Test
+    void weakKfuncsTheKernelLacksArePoisonedAndTheirGuardedCallsVerify() {
+        // As on a kernel before 6.2: bpf_task_acquire/bpf_task_release missing. The program guards the
+        // calls with bpf_ksym_exists(), so the poisoned calls are dead code and the load succeeds.
+        dev.bpflux.obj.BpfObjectSpec spec = dev.bpflux.obj.BpfObjectSpec.read(CORPUS.resolve("ksyms.bpf.o"));
+        ExternSource real = ExternSource.kernel(spec, LoadOptions.defaults());
+        ExternSource older = new ExternSource() {
+            @Override
+            public dev.bpflux.obj.extern.ExternResolution resolve(dev.bpflux.obj.ExternSpec e) {
+                return e.name().startsWith("bpf_task_") ? new dev.bpflux.obj.extern.ExternResolution.WeakMissing(
+                        "not in this (pretended) kernel") : real.resolve(e);
+            }
+        };
+        try (BpfObject obj = BpfObject.load(spec, LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid())
+                .withExternSource(older))) {
+            try (BpfLink link = obj.program("use_ksyms").attach()) {
+                Trigger.getpid(1);
+            }
+            assertTrue(obj.global("calls").readLong() > 0);
+            assertEquals(0, obj.global("task_kfuncs_present").readLong());
+            assertEquals(0, obj.global("acquired_pid").readInt());
+        }
+    }
+
+    @Test
     void anUnresolvedStrongExternNamesTheExtern() {
         ExternSource nothing = e -> new dev.bpflux.obj.extern.ExternResolution.Unresolved("not in test kernel");
         BpfException e = assertThrows(BpfException.class, () -> BpfObject.load(CORPUS.resolve("ksyms.bpf.o"),
