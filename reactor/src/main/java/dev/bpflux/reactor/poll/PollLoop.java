@@ -263,15 +263,24 @@ public final class PollLoop {
         } catch (Throwable t) {
             failure = t;
         } finally {
+            // Sources registered after running turned false belong to the next start() (register
+            // starts a new loop then), never to this one: on a normal exit `added` was empty when
+            // running turned false, and on failure only what was queued before is failed here.
+            List<PollSource> orphans = new ArrayList<>();
             if (failure != null) {
                 synchronized (this) {
                     running = false;
+                    for (PollSource s; (s = added.poll()) != null; ) {
+                        orphans.add(s);
+                    }
                 }
             }
             for (PollSource s : sources) {
-                closeSource(s, failure == null ? null : failure);
+                closeSource(s, failure);
             }
-            failAdded(failure == null ? new IllegalStateException("poll loop " + name + " stopped") : failure);
+            for (PollSource s : orphans) {
+                s.closeOnLoop(failure);
+            }
             closeQuietly(efd);
             closeQuietly(epfd);
             synchronized (this) {
