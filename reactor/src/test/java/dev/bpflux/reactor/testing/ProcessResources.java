@@ -21,10 +21,14 @@ public final class ProcessResources {
         }
     }
 
-    /** Mappings of BPF objects (anon_inode:bpf-map, bpf-ringbuf...). */
+    /**
+     * Mappings of BPF objects: the pathname column reads {@code anon_inode:bpf-map} (ring buffers
+     * and mmapable arrays alike). Not every line containing "bpf": in the kernel matrix the JRE
+     * and its CDS archives live under ~/.cache/bpflux, and the JVM maps more of them lazily.
+     */
     public static long bpfMappings() {
         try (Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
-            return lines.filter(l -> l.contains("bpf")).count();
+            return lines.filter(l -> l.contains(" anon_inode:bpf")).count();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
