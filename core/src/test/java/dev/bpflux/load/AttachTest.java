@@ -1,6 +1,7 @@
 package dev.bpflux.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,7 +19,7 @@ import java.io.InputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
-import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,15 @@ class AttachTest {
         return null;
     }
 
+    /**
+     * unlink(2) of a path that does not exist, which fails with ENOENT inside do_unlinkat.
+     * Files.delete/deleteIfExists lstat first and never reach unlink for a missing file;
+     * File.delete calls remove(3), which unlinks.
+     */
+    static void unlinkMissing(Path missing) {
+        assertFalse(missing.toFile().delete(), missing + " should not exist");
+    }
+
     @Test
     void fentryAndFexit(@TempDir Path dir) throws IOException {
         try (BpfObject obj = loadTrampolineObject("attach_fentry.bpf.o")) {
@@ -55,7 +65,7 @@ class AttachTest {
             Path missing = dir.resolve("missing");
             try (BpfLink a = obj.program("on_unlink_entry").attach(); BpfLink b = obj.program("on_unlink_exit").attach()) {
                 Files.delete(existing);
-                Files.deleteIfExists(missing);
+                unlinkMissing(missing);
             }
             assertEquals(2, obj.global("entry_calls").readLong());
             assertEquals(2, obj.global("exit_calls").readLong());
@@ -106,7 +116,7 @@ class AttachTest {
             try (BpfLink a = obj.program("on_unlink_kprobe").attach();
                  BpfLink b = obj.program("on_unlink_kretprobe").attach();
                  BpfLink c = obj.program("on_getpgid_ksyscall").attach()) {
-                Files.deleteIfExists(missing);
+                unlinkMissing(missing);
                 Trigger.getpgid1234();
             }
             assertEquals(1, obj.global("ksyscall_calls").readLong());
@@ -135,7 +145,9 @@ class AttachTest {
                 assertTrue(obj.global("opens").readLong() >= 3);
                 assertEquals(ino, obj.global("last_ino").readLong());
                 obj.global("deny_ino").writeLong(ino);
-                assertThrows(AccessDeniedException.class, () -> Files.newInputStream(file).close());
+                // The program returns -EPERM; Java maps only EACCES to AccessDeniedException.
+                FileSystemException denied = assertThrows(FileSystemException.class, () -> Files.newInputStream(file).close());
+                assertEquals("Operation not permitted", denied.getReason(), denied.toString());
             }
             Files.newInputStream(file).close(); // detached: allowed again
         }

@@ -1,9 +1,11 @@
 package dev.bpflux.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.bpflux.BpfException;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.obj.BpfObjectSpec;
 import dev.bpflux.obj.ExternSpec;
@@ -51,6 +53,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class LibbpfDifferentialTest {
     static final Path ORACLE_DIR = Path.of("../tools/libbpf-oracle");
     static final Pattern ENTRY = Pattern.compile("\\{\"name\":\"([^\"]+)\",\"id\":(\\d+)");
+    /** Kfuncs corpus objects call without __weak, by object: bpf_task_acquire is Linux 6.2+. */
+    static final Map<String, String> STRONG_KFUNCS = Map.of("kptr", "bpf_task_acquire");
     static final Pattern MAP_REF = Pattern.compile("map\\[id:(\\d+)\\]");
 
     Path work;
@@ -193,6 +197,19 @@ class LibbpfDifferentialTest {
     void kernelHoldsWhatLibbpfLoads(String name) throws Exception {
         Path object = BpfObjectTest.CORPUS.resolve(name + ".bpf.o");
         Path libbpfPins = Files.createDirectories(work.resolve("libbpf"));
+        String kfunc = STRONG_KFUNCS.get(name);
+        if (kfunc != null && !KernelRequirements.kernelHasBtfFunc(kfunc)) {
+            // The kernel lacks a kfunc the object calls (not weak): both loaders must refuse it.
+            Process p = new ProcessBuilder(oracle().toString(), "load", object.toString(), libbpfPins.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() != 0, "libbpf loaded " + name + ": " + out);
+            assertTrue(out.contains(kfunc), out);
+            BpfException e = assertThrows(BpfException.class,
+                    () -> BpfObject.load(object, LoadOptions.defaults()).close());
+            assertTrue(e.getMessage().contains("kfunc '" + kfunc + "'"), e.getMessage());
+            return;
+        }
         String json = run(oracle().toString(), "load", object.toString(), libbpfPins.toString());
         int programsEnd = json.indexOf("\"maps\"");
         Map<String, Integer> libbpfPrograms = new LinkedHashMap<>();
