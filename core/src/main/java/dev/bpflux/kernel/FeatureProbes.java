@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * What the running kernel supports, found the way {@code bpftool feature probe} does: by trying
@@ -37,6 +38,22 @@ public final class FeatureProbes {
         this.bpf = bpf;
     }
 
+    /**
+     * The cached answer for {@code key}, probing on a miss. Not computeIfAbsent: probes call other
+     * probes (helper asks programType), and a nested computeIfAbsent on the same ConcurrentHashMap
+     * throws IllegalStateException "Recursive update" when the keys share a bin. Two threads may
+     * both probe a feature the first time; they get the same answer and the first one is kept.
+     */
+    private boolean cached(Object key, Supplier<Boolean> probe) {
+        Boolean known = cache.get(key);
+        if (known != null) {
+            return known;
+        }
+        Boolean answer = probe.get();
+        Boolean first = cache.putIfAbsent(key, answer);
+        return first != null ? first : answer;
+    }
+
     /** Probes of the running kernel. */
     public static FeatureProbes system() {
         return SYSTEM;
@@ -47,7 +64,7 @@ public final class FeatureProbes {
      * probe and report false here; use the program type probe for struct_ops instead.
      */
     public boolean mapType(MapType type) {
-        return cache.computeIfAbsent(type, t -> probeMapType(type));
+        return cached(type, () -> probeMapType(type));
     }
 
     private boolean probeMapType(MapType type) {
@@ -129,7 +146,7 @@ public final class FeatureProbes {
 
     /** Whether the kernel accepts BTF (BPF_BTF_LOAD, 4.18). */
     public boolean btf() {
-        return cache.computeIfAbsent("btf", k -> {
+        return cached("btf", () -> {
             OwnedFd fd = loadIntBtf();
             if (fd == null) {
                 return false;
@@ -163,7 +180,7 @@ public final class FeatureProbes {
 
     /** Whether array maps can be mmap'd ({@code BPF_F_MMAPABLE}, 5.5). */
     public boolean mmapableMaps() {
-        return cache.computeIfAbsent("mmapable", k -> {
+        return cached("mmapable", () -> {
             try (BpfAttr.MapCreate attr = new BpfAttr.MapCreate()) {
                 attr.mapType(MapType.ARRAY.number()).keySize(4).valueSize(4).maxEntries(1).mapFlags(BPF_F_MMAPABLE);
                 return created(bpf.tryCall(attr));
@@ -173,7 +190,7 @@ public final class FeatureProbes {
 
     /** Whether programs of {@code type} can be loaded ({@code r0 = 0; exit}). */
     public boolean programType(ProgramType type) {
-        return cache.computeIfAbsent(type, t -> loadProbe(type, Instructions.returnImm(0), null));
+        return cached(type, () -> loadProbe(type, Instructions.returnImm(0), null));
     }
 
     /**
@@ -182,7 +199,7 @@ public final class FeatureProbes {
      * type may not call.
      */
     public boolean helper(ProgramType type, int helperId) {
-        return cache.computeIfAbsent(List.of(type, helperId), k -> {
+        return cached(List.of(type, helperId), () -> {
             if (!programType(type)) {
                 return false;
             }
@@ -237,7 +254,7 @@ public final class FeatureProbes {
 
     /** Whether BPF links exist (BPF_LINK_CREATE, 5.7): a link create with a bad fd fails with EBADF, not EINVAL. */
     public boolean bpfLinks() {
-        return cache.computeIfAbsent("links", k -> {
+        return cached("links", () -> {
             try (BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
                 attr.progFd(-1).targetFd(-1).attachType(AttachType.CGROUP_INET_INGRESS.number());
                 int r = bpf.tryCall(attr);
@@ -251,7 +268,7 @@ public final class FeatureProbes {
      * {@code bpf_cookie}, 5.15): tried for real with a tracepoint program on a software event.
      */
     public boolean perfLinkCookies() {
-        return cache.computeIfAbsent("perf_cookie", k -> {
+        return cached("perf_cookie", () -> {
             byte[] insns = Instructions.returnImm(0);
             try (Memory code = new Memory(insns.length); BpfAttr.ProgLoad load = new BpfAttr.ProgLoad()) {
                 code.write(0, insns, 0, insns.length);
