@@ -1,0 +1,34 @@
+package dev.bpflux.kernel;
+
+import com.sun.jna.LastErrorException;
+import dev.bpflux.sys.Errno;
+import dev.bpflux.sys.SystemCalls;
+
+/**
+ * Before 5.11 BPF maps and programs were charged to RLIMIT_MEMLOCK (64 KiB by default), so
+ * anything non-trivial failed with EPERM; from 5.11 they are charged to the memory cgroup.
+ */
+public final class Memlock {
+    private static final int RLIMIT_MEMLOCK = 8;
+    private static final long RLIM_INFINITY = -1L;
+
+    private Memlock() {
+    }
+
+    /**
+     * On kernels before 5.11, raises RLIMIT_MEMLOCK to unlimited (needs CAP_SYS_RESOURCE).
+     * Returns whether it changed anything.
+     */
+    public static boolean raiseForOldKernels() {
+        if (KernelVersion.current().atLeast(5, 11)) {
+            return false;
+        }
+        try {
+            SystemCalls.linux().setrlimit(RLIMIT_MEMLOCK, RLIM_INFINITY, RLIM_INFINITY);
+            return true;
+        } catch (LastErrorException e) {
+            throw new dev.bpflux.BpfPermissionException("setrlimit(RLIMIT_MEMLOCK, unlimited)", e.getErrorCode(),
+                    Errno.name(e.getErrorCode()), Errno.describe(e.getErrorCode()));
+        }
+    }
+}

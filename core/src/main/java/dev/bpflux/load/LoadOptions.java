@@ -1,0 +1,234 @@
+package dev.bpflux.load;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How {@link BpfObject#load} turns an object into kernel objects. Immutable: every {@code with*}
+ * method returns a changed copy, so one instance can be shared and specialised.
+ *
+ * <pre>{@code
+ * LoadOptions opts = LoadOptions.defaults()
+ *         .withVariable("target_pid", 1234)
+ *         .withMaxEntries("events", 1 << 20)
+ *         .withProgramsToLoad("on_exec");
+ * }</pre>
+ */
+public final class LoadOptions {
+    /** Where maps with {@code pinning = LIBBPF_PIN_BY_NAME} are pinned by default, as libbpf does. */
+    public static final Path DEFAULT_PIN_DIRECTORY = Path.of("/sys/fs/bpf");
+
+    private static final LoadOptions DEFAULTS = new LoadOptions(Map.of(), Map.of(), Set.of(), Set.of(),
+            DEFAULT_PIN_DIRECTORY, 0, null, Map.of(), null);
+
+    private final Map<String, Integer> maxEntries;
+    private final Map<String, byte[]> variables;
+    private final Set<String> programsToLoad;
+    private final Set<String> mapsToCreate;
+    private final Path pinDirectory;
+    private final int logLevel;
+    private final Path kernelConfig;
+    private final Map<String, String> kernelConfigValues;
+    private final ExternSource externSource;
+
+    private LoadOptions(Map<String, Integer> maxEntries, Map<String, byte[]> variables, Set<String> programsToLoad,
+                        Set<String> mapsToCreate, Path pinDirectory, int logLevel, Path kernelConfig,
+                        Map<String, String> kernelConfigValues, ExternSource externSource) {
+        this.maxEntries = Collections.unmodifiableMap(new LinkedHashMap<>(maxEntries));
+        this.variables = Collections.unmodifiableMap(new LinkedHashMap<>(variables));
+        this.programsToLoad = Collections.unmodifiableSet(new LinkedHashSet<>(programsToLoad));
+        this.mapsToCreate = Collections.unmodifiableSet(new LinkedHashSet<>(mapsToCreate));
+        this.pinDirectory = pinDirectory;
+        this.logLevel = logLevel;
+        this.kernelConfig = kernelConfig;
+        this.kernelConfigValues = Collections.unmodifiableMap(new LinkedHashMap<>(kernelConfigValues));
+        this.externSource = externSource;
+    }
+
+    /** Load every program, create what they use, pin by-name maps under {@code /sys/fs/bpf}. */
+    public static LoadOptions defaults() {
+        return DEFAULTS;
+    }
+
+    private LoadOptions copy(Map<String, Integer> maxEntries, Map<String, byte[]> variables,
+                             Set<String> programsToLoad, Set<String> mapsToCreate, Path pinDirectory, int logLevel,
+                             Path kernelConfig, Map<String, String> kernelConfigValues, ExternSource externSource) {
+        return new LoadOptions(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory, logLevel,
+                kernelConfig, kernelConfigValues, externSource);
+    }
+
+    /** Overrides map {@code mapName}'s {@code max_entries} (e.g. to size a ring buffer at run time). */
+    public LoadOptions withMaxEntries(String mapName, int entries) {
+        if (entries <= 0) {
+            throw new IllegalArgumentException("max_entries of '" + mapName + "' must be positive, got " + entries);
+        }
+        Map<String, Integer> m = new LinkedHashMap<>(maxEntries);
+        m.put(Objects.requireNonNull(mapName, "mapName"), entries);
+        return copy(m, variables, programsToLoad, mapsToCreate, pinDirectory, logLevel, kernelConfig,
+                kernelConfigValues, externSource);
+    }
+
+    /**
+     * Sets the initial value of global variable {@code name} (in {@code .rodata*}, {@code .data*} or
+     * {@code .bss}) to {@code value}, little-endian as the program reads it. The size must equal the
+     * variable's; {@code .rodata} values become constants the verifier sees.
+     */
+    public LoadOptions withVariable(String name, byte[] value) {
+        Map<String, byte[]> m = new LinkedHashMap<>(variables);
+        m.put(Objects.requireNonNull(name, "name"), value.clone());
+        return copy(maxEntries, m, programsToLoad, mapsToCreate, pinDirectory, logLevel, kernelConfig,
+                kernelConfigValues, externSource);
+    }
+
+    /** Sets a 4-byte variable ({@code int}, {@code u32}, {@code pid_t}...). */
+    public LoadOptions withVariable(String name, int value) {
+        return withVariable(name, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array());
+    }
+
+    /** Sets an 8-byte variable ({@code long}, {@code u64}...). */
+    public LoadOptions withVariable(String name, long value) {
+        return withVariable(name, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array());
+    }
+
+    /** Sets a 2-byte variable ({@code u16}, {@code short}). */
+    public LoadOptions withVariable(String name, short value) {
+        return withVariable(name, ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort(value).array());
+    }
+
+    /** Sets a 1-byte {@code bool}. */
+    public LoadOptions withVariable(String name, boolean value) {
+        return withVariable(name, new byte[] {(byte) (value ? 1 : 0)});
+    }
+
+    /**
+     * Sets a {@code char[N]} variable to {@code value} in UTF-8, NUL-padded; it must fit with its
+     * terminating NUL. The padding to the variable's size happens at load, when the size is known.
+     */
+    public LoadOptions withStringVariable(String name, String value) {
+        byte[] b = value.getBytes(StandardCharsets.UTF_8);
+        byte[] withNul = new byte[b.length + 1];
+        System.arraycopy(b, 0, withNul, 0, b.length);
+        Map<String, byte[]> m = new LinkedHashMap<>(variables);
+        m.put(STRING_PREFIX + name, withNul);
+        return copy(maxEntries, m, programsToLoad, mapsToCreate, pinDirectory, logLevel, kernelConfig,
+                kernelConfigValues, externSource);
+    }
+
+    static final String STRING_PREFIX = "\0str:";
+
+    /**
+     * Loads only these programs (by function name). Only the maps, global data and externs they
+     * reference are created and resolved; an extern or map nothing loaded uses never fails the load.
+     */
+    public LoadOptions withProgramsToLoad(String... names) {
+        return withProgramsToLoad(List.of(names));
+    }
+
+    public LoadOptions withProgramsToLoad(Iterable<String> names) {
+        Set<String> s = new LinkedHashSet<>();
+        names.forEach(s::add);
+        return copy(maxEntries, variables, s, mapsToCreate, pinDirectory, logLevel, kernelConfig,
+                kernelConfigValues, externSource);
+    }
+
+    /** Also creates these maps even when no loaded program uses them (e.g. to share them with another object). */
+    public LoadOptions withMapsToCreate(String... names) {
+        Set<String> s = new LinkedHashSet<>(mapsToCreate);
+        s.addAll(List.of(names));
+        return copy(maxEntries, variables, programsToLoad, s, pinDirectory, logLevel, kernelConfig,
+                kernelConfigValues, externSource);
+    }
+
+    /** The bpffs directory for maps with {@code pinning = LIBBPF_PIN_BY_NAME} (default {@code /sys/fs/bpf}). */
+    public LoadOptions withPinDirectory(Path dir) {
+        return copy(maxEntries, variables, programsToLoad, mapsToCreate, Objects.requireNonNull(dir, "dir"),
+                logLevel, kernelConfig, kernelConfigValues, externSource);
+    }
+
+    /**
+     * Verifier log level for every program: 0 (default) asks for a log only after a failure; 1 keeps
+     * the log of successful loads too ({@link ObjectProgram#verifierLog()}); 2 is verbose.
+     */
+    public LoadOptions withLogLevel(int level) {
+        if (level < 0 || level > 2) {
+            throw new IllegalArgumentException("log level is 0, 1 or 2, got " + level);
+        }
+        return copy(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory, level, kernelConfig,
+                kernelConfigValues, externSource);
+    }
+
+    /** Reads {@code __kconfig} externs from this kernel config file (plain or .gz) instead of the running kernel's. */
+    public LoadOptions withKernelConfig(Path configFile) {
+        return copy(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory, logLevel,
+                Objects.requireNonNull(configFile, "configFile"), kernelConfigValues, externSource);
+    }
+
+    /** Overrides individual kernel config values, e.g. {@code CONFIG_HZ -> "250"}, {@code CONFIG_BPF -> "y"}. */
+    public LoadOptions withKernelConfig(Map<String, String> values) {
+        Map<String, String> m = new LinkedHashMap<>(kernelConfigValues);
+        m.putAll(values);
+        return copy(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory, logLevel, kernelConfig, m,
+                externSource);
+    }
+
+    /** Resolves {@code __ksym}/{@code __kconfig} externs with {@code source} instead of the built-in resolver. */
+    public LoadOptions withExternSource(ExternSource source) {
+        return copy(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory, logLevel, kernelConfig,
+                kernelConfigValues, Objects.requireNonNull(source, "source"));
+    }
+
+    public Map<String, Integer> maxEntries() {
+        return maxEntries;
+    }
+
+    /** Variable values by name (string values set with {@link #withStringVariable} are included as NUL-terminated bytes). */
+    public Map<String, byte[]> variables() {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        variables.forEach((k, v) -> m.put(k.startsWith(STRING_PREFIX) ? k.substring(STRING_PREFIX.length()) : k,
+                v.clone()));
+        return m;
+    }
+
+    Map<String, byte[]> rawVariables() {
+        return variables;
+    }
+
+    /** Programs to load; empty means all. */
+    public Set<String> programsToLoad() {
+        return programsToLoad;
+    }
+
+    public Set<String> mapsToCreate() {
+        return mapsToCreate;
+    }
+
+    public Path pinDirectory() {
+        return pinDirectory;
+    }
+
+    public int logLevel() {
+        return logLevel;
+    }
+
+    public Optional<Path> kernelConfig() {
+        return Optional.ofNullable(kernelConfig);
+    }
+
+    public Map<String, String> kernelConfigValues() {
+        return kernelConfigValues;
+    }
+
+    public Optional<ExternSource> externSource() {
+        return Optional.ofNullable(externSource);
+    }
+}

@@ -1,0 +1,160 @@
+package dev.bpflux.load;
+
+import com.sun.jna.Memory;
+import dev.bpflux.BpfException;
+import dev.bpflux.sys.Bpf;
+import dev.bpflux.sys.BpfAttr;
+import dev.bpflux.sys.Errno;
+import dev.bpflux.sys.OwnedFd;
+import dev.bpflux.sys.SyscallErrors;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * BTF loaded into the kernel ({@code BPF_BTF_LOAD}, Linux 4.18), owning its descriptor: what maps
+ * ({@code btf_fd}) and programs ({@code prog_btf_fd}) refer to.
+ */
+final class LoadedBtf implements AutoCloseable {
+    private static final int LOG_SIZE = 1 << 20;
+    private static volatile ObjectBtfFixer.BtfFeatures features;
+
+    private final OwnedFd fd;
+
+    private LoadedBtf(OwnedFd fd) {
+        this.fd = fd;
+    }
+
+    OwnedFd fd() {
+        return fd;
+    }
+
+    /** Loads {@code blob}; on failure loads again with a log and puts its tail in the exception. */
+    static LoadedBtf load(byte[] blob, String what) {
+        int r = tryLoad(blob, null);
+        if (r >= 0) {
+            return new LoadedBtf(OwnedFd.adopt(r, "BTF of " + what));
+        }
+        String[] log = new String[1];
+        r = tryLoad(blob, log);
+        if (r >= 0) {
+            return new LoadedBtf(OwnedFd.adopt(r, "BTF of " + what));
+        }
+        String tail = log[0] == null || log[0].isBlank() ? "" : "; kernel BTF log: "
+                + String.join(" | ", tail(log[0], 6));
+        throw SyscallErrors.exception("BPF_BTF_LOAD of " + what, -r, "the kernel rejected the object's BTF" + tail);
+    }
+
+    private static String[] tail(String log, int lines) {
+        String[] all = log.strip().split("\n");
+        int from = Math.max(0, all.length - lines);
+        String[] out = new String[all.length - from];
+        System.arraycopy(all, from, out, 0, out.length);
+        return out;
+    }
+
+    private static int tryLoad(byte[] blob, String[] logOut) {
+        try (Memory m = new Memory(blob.length); BpfAttr.BtfLoad attr = new BpfAttr.BtfLoad();
+             Memory log = logOut == null ? null : new Memory(LOG_SIZE)) {
+            m.write(0, blob, 0, blob.length);
+            attr.btf(m, blob.length);
+            if (log != null) {
+                log.setByte(0, (byte) 0);
+                attr.log(log, LOG_SIZE, 1);
+            }
+            int r = Bpf.system().tryCall(attr);
+            if (log != null) {
+                logOut[0] = log.getString(0, StandardCharsets.UTF_8.name());
+            }
+            return r;
+        }
+    }
+
+    /** Which BTF kinds this kernel accepts; probed once by loading tiny blobs, as libbpf does. */
+    static ObjectBtfFixer.BtfFeatures features() {
+        ObjectBtfFixer.BtfFeatures f = features;
+        if (f == null) {
+            f = new ObjectBtfFixer.BtfFeatures(
+                    probe(types(intT(), proto(), func(1, 0)), "\0int\0f\0"),
+                    probe(types(intT(), proto(), func(1, 1)), "\0int\0f\0"),
+                    probe(types(intT(), var(), datasec()), "\0int\0x\0.data\0"),
+                    probe(types(word(nameOff(1), kind(16, 0, false), 4)), "\0f\0"),
+                    probe(types(intT(), var(), word(0, kind(17, 0, false), 2, -1)), "\0int\0x\0"),
+                    probe(types(intT(), word(nameOff(5), kind(18, 0, false), 1), word(0, kind(2, 0, false), 2)),
+                            "\0int\0tag\0"),
+                    probe(types(word(nameOff(1), kind(19, 1, false), 8, nameOff(3), 1, 0)), "\0e\0v\0"));
+            features = f;
+        }
+        return f;
+    }
+
+    private static boolean probe(byte[] types, String strings) {
+        byte[] str = strings.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(24 + types.length + str.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort((short) 0xeB9F).put((byte) 1).put((byte) 0).putInt(24);
+        b.putInt(0).putInt(types.length).putInt(types.length).putInt(str.length);
+        b.put(types).put(str);
+        int r = tryLoad(b.array(), null);
+        if (r >= 0) {
+            OwnedFd.adopt(r, "BTF feature probe").close();
+            return true;
+        }
+        if (r == -Errno.EPERM) {
+            throw new BpfException("probing BTF support needs CAP_BPF or CAP_SYS_ADMIN (BPF_BTF_LOAD failed with EPERM)");
+        }
+        return false;
+    }
+
+    // Tiny BTF encoders for the probes ({@code struct btf_type}: name_off, info, size/type, then kind data).
+    private static int nameOff(int off) {
+        return off;
+    }
+
+    private static int kind(int kind, int vlen, boolean kindFlag) {
+        return (kindFlag ? 1 << 31 : 0) | kind << 24 | vlen;
+    }
+
+    private static int[] word(int... w) {
+        return w;
+    }
+
+    private static int[] intT() {
+        return word(nameOff(1), kind(1, 0, false), 4, 32); // [1] int, signed? no: encoding 0, 32 bits
+    }
+
+    private static int[] proto() {
+        return word(0, kind(13, 0, false), 1); // [2] int (void)
+    }
+
+    private static int[] func(int nameOff, int linkage) {
+        return word(nameOff(5), kind(12, linkage, false), 2); // [3] f, linkage in vlen
+    }
+
+    private static int[] var() {
+        return word(nameOff(5), kind(14, 0, false), 1, 1); // [2] x: int, global allocated
+    }
+
+    private static int[] datasec() {
+        return word(nameOff(7), kind(15, 1, false), 4, 2, 0, 4); // [3] .data {x at 0, 4 bytes}
+    }
+
+    private static byte[] types(int[]... ts) {
+        int n = 0;
+        for (int[] t : ts) {
+            n += t.length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int[] t : ts) {
+            for (int w : t) {
+                b.putInt(w);
+            }
+        }
+        return b.array();
+    }
+
+    @Override
+    public void close() {
+        fd.close();
+    }
+}

@@ -1,0 +1,755 @@
+package dev.bpflux.load;
+
+import dev.bpflux.BpfException;
+import dev.bpflux.BpfNotSupportedException;
+import dev.bpflux.BpfVerifierException;
+import dev.bpflux.kernel.KernelVersion;
+import dev.bpflux.kernel.PossibleCpus;
+import dev.bpflux.map.BpfMap;
+import dev.bpflux.map.MapDefinition;
+import dev.bpflux.map.MapFlags;
+import dev.bpflux.map.MapInfo;
+import dev.bpflux.obj.BpfObjectSpec;
+import dev.bpflux.obj.DataSectionSpec;
+import dev.bpflux.obj.ExternSpec;
+import dev.bpflux.obj.Instructions;
+import dev.bpflux.obj.MapSpec;
+import dev.bpflux.obj.MapType;
+import dev.bpflux.obj.PinType;
+import dev.bpflux.obj.ProgramSpec;
+import dev.bpflux.obj.ProgramType;
+import dev.bpflux.obj.Relocation;
+import dev.bpflux.obj.VariableSpec;
+import dev.bpflux.obj.btf.Btf;
+import dev.bpflux.obj.btf.BtfExt;
+import dev.bpflux.obj.btf.BtfKind;
+import dev.bpflux.obj.btf.BtfType;
+import dev.bpflux.obj.extern.ExternResolution;
+import dev.bpflux.prog.BpfProgram;
+import dev.bpflux.prog.ProgramLoadRequest;
+import dev.bpflux.sys.Errno;
+import dev.bpflux.sys.MappedMemory;
+import dev.bpflux.sys.OwnedFd;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One load of one object: the steps of libbpf's {@code bpf_object__load} in order. Per-program
+ * loading: only the selected programs are linked; only the maps, data sections and externs they
+ * reference are created and resolved.
+ */
+final class ObjectLoader {
+    private static final System.Logger LOG = System.getLogger(ObjectLoader.class.getName());
+    /** libbpf's marker for calls to a missing weak kfunc: an invalid helper id the verifier rejects only if reached. */
+    static final int POISON_CALL_KFUNC_BASE = 2002000000;
+    private static final String KCONFIG = ".kconfig";
+
+    private final BpfObjectSpec spec;
+    /** The data sections with the variables {@link LoadOptions#withVariable} set. */
+    private final Map<String, DataSectionSpec> dataSections;
+    private final LoadOptions options;
+    private final String objectName;
+    private final List<AutoCloseable> toCloseOnFailure = new ArrayList<>();
+    private DefaultExterns defaultExterns;
+    private KconfigLayout kconfigLayout;
+    private CoreRelocations core;
+
+    ObjectLoader(BpfObjectSpec spec, LoadOptions options) {
+        this.spec = spec;
+        this.dataSections = applyVariables(spec, options);
+        this.options = options;
+        this.objectName = objectName(spec.name());
+    }
+
+    /** libbpf's object name: the file's base name up to its first '.'. */
+    static String objectName(String path) {
+        String base = path;
+        int slash = base.lastIndexOf('/');
+        if (slash >= 0) {
+            base = base.substring(slash + 1);
+        }
+        int dot = base.indexOf('.');
+        return dot >= 0 ? base.substring(0, dot) : base;
+    }
+
+    /**
+     * The kernel name libbpf gives a global data section's map: up to 8 characters of the object name
+     * then the section name ({@code globals.data}, {@code globals.rodata}); a section name with a
+     * second dot ({@code .data.foo}, {@code .rodata.str1.1}) is used alone. Truncated to 15 bytes.
+     */
+    static String internalMapName(String objectName, String section) {
+        int sfxLen = Math.max(7, section.length());
+        int pfxLen = section.indexOf('.', 1) >= 0 ? 0 : Math.min(16 - sfxLen - 1, objectName.length());
+        pfxLen = Math.max(0, pfxLen);
+        String name = objectName.substring(0, pfxLen) + section;
+        return MapDefinition.sanitizeName(name);
+    }
+
+    private static Map<String, DataSectionSpec> applyVariables(BpfObjectSpec spec, LoadOptions options) {
+        Map<String, DataSectionSpec> sections = new LinkedHashMap<>();
+        for (DataSectionSpec d : spec.dataSections()) {
+            sections.put(d.name(), d);
+        }
+        for (Map.Entry<String, byte[]> e : options.rawVariables().entrySet()) {
+            boolean string = e.getKey().startsWith(LoadOptions.STRING_PREFIX);
+            String name = string ? e.getKey().substring(LoadOptions.STRING_PREFIX.length()) : e.getKey();
+            DataSectionSpec holder = null;
+            for (DataSectionSpec d : sections.values()) {
+                if (d.variable(name).isPresent()) {
+                    holder = d;
+                    break;
+                }
+            }
+            if (holder == null) {
+                List<String> all = new ArrayList<>();
+                spec.dataSections().forEach(d -> d.variables().forEach(v -> all.add(v.name())));
+                throw new BpfException("cannot set global '" + name + "': " + spec.name() + " has no such variable; "
+                        + "globals: " + all);
+            }
+            VariableSpec v = holder.variable(name).get();
+            byte[] value = e.getValue();
+            if (string) {
+                if (value.length > v.size()) {
+                    throw new BpfException("cannot set global '" + name + "' (" + v.size() + " bytes in "
+                            + holder.name() + ") to a string of " + (value.length - 1) + " bytes plus NUL");
+                }
+                value = java.util.Arrays.copyOf(value, v.size());
+            } else if (value.length != v.size()) {
+                throw new BpfException("cannot set global '" + name + "': it is " + v.size() + " bytes in "
+                        + holder.name() + ", the value is " + value.length + " bytes");
+            }
+            sections.put(holder.name(), holder.withVariable(name, value));
+        }
+        return sections;
+    }
+
+    BpfObject load() {
+        try {
+            return doLoad();
+        } catch (RuntimeException | Error e) {
+            for (int i = toCloseOnFailure.size() - 1; i >= 0; i--) {
+                try {
+                    toCloseOnFailure.get(i).close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private BpfObject doLoad() {
+        // 1. Which programs, linked with their subprograms.
+        List<ProgramSpec> selected = selectPrograms();
+        ProgramLinker linker = new ProgramLinker(spec);
+        List<ProgramLinker.LinkedProgram> linked = new ArrayList<>();
+        for (ProgramSpec p : selected) {
+            linked.add(linker.link(p));
+        }
+
+        // 2. What they use.
+        Set<String> usedMaps = new LinkedHashSet<>(options.mapsToCreate());
+        Set<String> usedSections = new LinkedHashSet<>();
+        Set<String> usedExterns = new LinkedHashSet<>();
+        for (String m : options.mapsToCreate()) {
+            if (spec.map(m).isEmpty() && spec.dataSection(m).isEmpty()) {
+                throw new BpfException("LoadOptions.withMapsToCreate: no map '" + m + "' in " + spec.name()
+                        + "; maps: " + spec.maps().stream().map(MapSpec::name).toList());
+            }
+            if (spec.dataSection(m).isPresent()) {
+                usedSections.add(m);
+            }
+        }
+        for (String m : options.maxEntries().keySet()) {
+            if (spec.map(m).isEmpty()) {
+                throw new BpfException("LoadOptions.withMaxEntries: no map '" + m + "' in " + spec.name()
+                        + "; maps: " + spec.maps().stream().map(MapSpec::name).toList());
+            }
+        }
+        for (ProgramLinker.LinkedProgram lp : linked) {
+            for (Relocation r : lp.relocations()) {
+                if (r instanceof Relocation.MapReference) {
+                    usedMaps.add(((Relocation.MapReference) r).mapName());
+                } else if (r instanceof Relocation.DataReference) {
+                    usedSections.add(((Relocation.DataReference) r).sectionName());
+                } else if (r instanceof Relocation.ExternReference) {
+                    usedExterns.add(((Relocation.ExternReference) r).externName());
+                }
+            }
+        }
+        // Maps put in other maps' .values slots come along with the outer map.
+        for (String outer : List.copyOf(usedMaps)) {
+            spec.map(outer).ifPresent(m -> {
+                if (m.type() == MapType.ARRAY_OF_MAPS || m.type() == MapType.HASH_OF_MAPS) {
+                    usedMaps.addAll(m.initialValues().values());
+                }
+            });
+        }
+
+        // 3. Externs: only those referenced.
+        Map<String, ExternResolution> externs = resolveExterns(usedExterns);
+        boolean needKconfig = false;
+        for (String e : usedExterns) {
+            if (spec.extern(e).get().kind() == ExternSpec.Kind.KCONFIG) {
+                needKconfig = true;
+            }
+        }
+
+        // 4. BTF.
+        LoadedBtf btf = loadBtf(usedMaps);
+
+        // 5. Maps.
+        Map<String, BpfMap> maps = new LinkedHashMap<>();
+        for (MapSpec m : spec.maps()) {
+            if (usedMaps.contains(m.name())) {
+                maps.put(m.name(), createUserMap(m, btf, maps));
+            }
+        }
+        Map<String, BpfObject.DataSection> data = new LinkedHashMap<>();
+        for (DataSectionSpec d : dataSections.values()) {
+            if (usedSections.contains(d.name())) {
+                BpfObject.DataSection ds = createDataMap(d, btf);
+                data.put(d.name(), ds);
+                maps.put(d.name(), ds.map());
+            }
+        }
+        if (needKconfig) {
+            BpfObject.DataSection ds = createKconfigMap(btf, externs);
+            data.put(KCONFIG, ds);
+            maps.put(KCONFIG, ds.map());
+        }
+
+        BpfObject obj = new BpfObject(spec, objectName, maps, data, btf);
+        toCloseOnFailure.clear();
+        toCloseOnFailure.add(obj);
+
+        // 6. Programs.
+        for (ProgramLinker.LinkedProgram lp : linked) {
+            obj.addProgram(loadProgram(obj, lp, maps, data, externs, btf));
+        }
+
+        // libbpf binds .rodata to every program (BPF_PROG_BIND_MAP, 5.10) so values only user space
+        // reads stay alive with the programs; same here when .rodata exists.
+        BpfObject.DataSection rodata = data.get(".rodata");
+        if (rodata != null) {
+            for (ObjectProgram p : obj.programs()) {
+                try {
+                    p.program().bindMap(rodata.map().fd());
+                } catch (BpfException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "BPF_PROG_BIND_MAP unavailable: " + e.getMessage());
+                    break;
+                }
+            }
+        }
+
+        // 7. Program arrays' .values, now that programs have fds.
+        for (MapSpec m : spec.maps()) {
+            BpfMap map = maps.get(m.name());
+            if (map == null || m.type() != MapType.PROG_ARRAY || m.initialValues().isEmpty()) {
+                continue;
+            }
+            for (Map.Entry<Integer, String> slot : m.initialValues().entrySet()) {
+                ObjectProgram p;
+                try {
+                    p = obj.program(slot.getValue());
+                } catch (BpfException notLoaded) {
+                    continue; // per-program loading: a slot for a program not loaded stays empty
+                }
+                map.update(u32(slot.getKey()), u32(p.fd().fd()));
+            }
+        }
+        return obj;
+    }
+
+    private List<ProgramSpec> selectPrograms() {
+        if (options.programsToLoad().isEmpty()) {
+            return spec.programs();
+        }
+        List<ProgramSpec> out = new ArrayList<>();
+        for (String name : options.programsToLoad()) {
+            out.add(spec.program(name).orElseThrow(() -> new BpfException("no program '" + name + "' in "
+                    + spec.name() + "; programs: " + spec.programs().stream().map(ProgramSpec::name).toList())));
+        }
+        // Keep object order, as libbpf loads them.
+        out.sort(java.util.Comparator.comparingInt(spec.programs()::indexOf));
+        return out;
+    }
+
+    // ---- externs
+
+    private Map<String, ExternResolution> resolveExterns(Set<String> used) {
+        Map<String, ExternResolution> out = new HashMap<>();
+        if (used.isEmpty()) {
+            return out;
+        }
+        ExternSource source = options.externSource().orElseGet(() -> {
+            defaultExterns = DefaultExterns.create(spec, options);
+            return defaultExterns;
+        });
+        List<ExternSpec> specs = new ArrayList<>();
+        for (String name : used) {
+            specs.add(spec.extern(name).orElseThrow(() -> new BpfException(spec.name()
+                    + ": relocation references unknown extern '" + name + "'")));
+        }
+        Map<ExternSpec, ExternResolution> resolved = source.resolveAll(specs);
+        for (ExternSpec e : specs) {
+            ExternResolution v = resolved.get(e);
+            if (v == null) {
+                v = new ExternResolution.Unresolved("the extern source gave no answer for it");
+            }
+            if (v instanceof ExternResolution.Unresolved && e.weak()) {
+                v = new ExternResolution.WeakMissing(((ExternResolution.Unresolved) v).message());
+            }
+            out.put(e.name(), v);
+        }
+        return out;
+    }
+
+    // ---- BTF
+
+    private LoadedBtf loadBtf(Set<String> usedMaps) {
+        Btf objBtf = spec.btf().orElse(null);
+        if (objBtf == null) {
+            return null;
+        }
+        try {
+            byte[] blob = ObjectBtfFixer.fix(spec, objBtf, LoaderFacts.btfFeatures());
+            LoadedBtf b = LoadedBtf.load(blob, spec.name());
+            toCloseOnFailure.add(b);
+            return b;
+        } catch (BpfException e) {
+            for (String m : usedMaps) {
+                MapSpec ms = spec.map(m).orElse(null);
+                if (ms != null && MapBtfNeeds.needsBtf(objBtf, ms)) {
+                    throw new BpfException("map '" + m + "' of " + spec.name() + " needs BTF (kptr, spin lock, timer "
+                            + "or local storage) but the kernel refused the object's BTF: " + e.getMessage(), e);
+                }
+            }
+            LOG.log(System.Logger.Level.WARNING, "continuing without BTF for " + spec.name()
+                    + " (no source lines in verifier logs, maps without BTF types): " + e.getMessage());
+            return null;
+        }
+    }
+
+    // ---- maps
+
+    /** libbpf creates these without BTF key/value types, which the kernel rejects for them. */
+    private static boolean takesNoBtf(MapType t) {
+        switch (t) {
+            case PERF_EVENT_ARRAY: case CGROUP_ARRAY: case STACK_TRACE: case ARRAY_OF_MAPS: case HASH_OF_MAPS:
+            case DEVMAP: case DEVMAP_HASH: case CPUMAP: case XSKMAP: case SOCKMAP: case SOCKHASH: case QUEUE:
+            case STACK: case ARENA:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private BpfMap createUserMap(MapSpec m, LoadedBtf btf, Map<String, BpfMap> created) {
+        int maxEntries = options.maxEntries().getOrDefault(m.name(), m.maxEntries());
+        if (m.type() == MapType.PERF_EVENT_ARRAY && maxEntries == 0) {
+            maxEntries = PossibleCpus.system().count();
+        }
+        if ((m.type() == MapType.RINGBUF || m.type() == MapType.USER_RINGBUF) && maxEntries > 0) {
+            maxEntries = ringbufSize(maxEntries);
+        }
+        MapSpec effective = m.withMaxEntries(maxEntries);
+        Path pinPath = m.pinning() == PinType.BY_NAME ? options.pinDirectory().resolve(m.name()) : null;
+        if (pinPath != null && Files.exists(pinPath)) {
+            BpfMap pinned = BpfMap.openPinned(pinPath);
+            toCloseOnFailure.add(pinned);
+            checkCompatible(effective, pinned, pinPath);
+            return pinned;
+        }
+        BpfMap inner = null;
+        if (m.innerMap() != null) {
+            inner = create(m.innerMap(), m.innerMap().maxEntries(), btf, 0);
+        }
+        BpfMap map;
+        try {
+            map = create(effective, maxEntries, btf, inner == null ? 0 : inner.fd().fd());
+        } finally {
+            if (inner != null) {
+                inner.close(); // the kernel keeps what it needs of the template
+            }
+        }
+        toCloseOnFailure.add(map);
+        if ((m.type() == MapType.ARRAY_OF_MAPS || m.type() == MapType.HASH_OF_MAPS)) {
+            for (Map.Entry<Integer, String> slot : m.initialValues().entrySet()) {
+                BpfMap value = created.get(slot.getValue());
+                if (value == null) {
+                    throw new BpfException("map '" + m.name() + "' slot " + slot.getKey() + " names map '"
+                            + slot.getValue() + "', which must be declared before it in " + spec.name());
+                }
+                map.update(u32(slot.getKey()), u32(value.fd().fd()));
+            }
+        }
+        if (pinPath != null) {
+            map.pin(pinPath);
+        }
+        return map;
+    }
+
+    /** Ring buffer sizes must be a power-of-two multiple of the page size; libbpf rounds up likewise. */
+    static int ringbufSize(int requested) {
+        int page = 4096;
+        long size = page;
+        while (size < requested) {
+            size <<= 1;
+        }
+        return (int) Math.min(size, 1 << 30);
+    }
+
+    private BpfMap create(MapSpec m, int maxEntries, LoadedBtf btf, int innerFd) {
+        MapDefinition.Builder b = MapDefinition.builder(SysTypes.map(m.type())).keySize(m.keySize())
+                .valueSize(m.valueSize()).maxEntries(maxEntries).flags(m.flags()).name(m.name())
+                .mapExtra(m.mapExtra()).numaNode(m.numaNode()).innerMapFd(innerFd);
+        boolean withBtf = btf != null && !takesNoBtf(m.type()) && (m.keyTypeId() != 0 || m.valueTypeId() != 0);
+        if (withBtf) {
+            b.btfFd(btf.fd().fd()).btfKeyTypeId(m.keyTypeId()).btfValueTypeId(m.valueTypeId());
+        }
+        try {
+            return BpfMap.create(b.build());
+        } catch (BpfNotSupportedException e) {
+            throw e;
+        } catch (BpfException e) {
+            if (!withBtf || MapBtfNeeds.needsBtf(spec.btf().get(), m)) {
+                throw new BpfException("creating map '" + m.name() + "' of " + spec.name() + " failed: "
+                        + e.getMessage(), e);
+            }
+            // As libbpf: retry without BTF types (older kernels reject some value types).
+            LOG.log(System.Logger.Level.WARNING, "map '" + m.name() + "': retrying without BTF: " + e.getMessage());
+            return BpfMap.create(b.btfFd(0).btfKeyTypeId(0).btfValueTypeId(0).build());
+        }
+    }
+
+    private static void checkCompatible(MapSpec want, BpfMap pinned, Path path) {
+        MapInfo have = pinned.info();
+        List<String> diffs = new ArrayList<>();
+        if (have.typeNumber() != want.type().value()) {
+            diffs.add("type " + (have.type() == null ? have.typeNumber() : have.type().kernelName()) + " != "
+                    + want.type());
+        }
+        if (have.keySize() != want.keySize()) {
+            diffs.add("key size " + have.keySize() + " != " + want.keySize());
+        }
+        if (have.valueSize() != want.valueSize()) {
+            diffs.add("value size " + have.valueSize() + " != " + want.valueSize());
+        }
+        if (have.maxEntries() != want.maxEntries()) {
+            diffs.add("max entries " + have.maxEntries() + " != " + want.maxEntries());
+        }
+        if (have.flags() != want.flags()) {
+            diffs.add("flags 0x" + Integer.toHexString(have.flags()) + " != 0x" + Integer.toHexString(want.flags()));
+        }
+        if (have.mapExtra() != want.mapExtra()) {
+            diffs.add("map_extra " + have.mapExtra() + " != " + want.mapExtra());
+        }
+        if (!diffs.isEmpty()) {
+            pinned.close();
+            throw new BpfException("map '" + want.name() + "' is pinned at " + path + " but the pinned map differs ("
+                    + String.join(", ", diffs) + "); remove the pin (rm " + path + ") or use another pin directory");
+        }
+    }
+
+    private BpfObject.DataSection createDataMap(DataSectionSpec d, LoadedBtf btf) {
+        return createArrayOfOne(d.name(), d.size(), d.readOnly(), d.btfTypeId(), d.variables(),
+                d.initialBytes(), btf);
+    }
+
+    private BpfObject.DataSection createKconfigMap(LoadedBtf btf, Map<String, ExternResolution> externs) {
+        KconfigLayout layout = kconfigLayout();
+        byte[] value = new byte[Math.max(layout.size(), 1)];
+        List<VariableSpec> vars = new ArrayList<>();
+        for (ExternSpec e : spec.externs()) {
+            if (e.kind() != ExternSpec.Kind.KCONFIG) {
+                continue;
+            }
+            int off = layout.offset(e);
+            vars.add(new VariableSpec(e.name(), off, e.size(), e.typeId(), BtfType.VarLinkage.GLOBAL_ALLOCATED));
+            ExternResolution v = externs.get(e.name());
+            if (v instanceof ExternResolution.KconfigValue) {
+                byte[] b = ((ExternResolution.KconfigValue) v).bytes();
+                System.arraycopy(b, 0, value, off, Math.min(b.length, e.size()));
+            }
+        }
+        int datasec = spec.btf().flatMap(b -> b.findFirst(KCONFIG, BtfKind.DATASEC)).orElse(0);
+        return createArrayOfOne(KCONFIG, value.length, true, datasec, vars, value, btf);
+    }
+
+    private BpfObject.DataSection createArrayOfOne(String section, int size, boolean readOnly, int datasecId,
+                                                   List<VariableSpec> vars, byte[] initial, LoadedBtf btf) {
+        int flags = readOnly ? MapFlags.BPF_F_RDONLY_PROG : 0;
+        // libbpf makes a data map mmapable when its DATASEC has a non-static variable.
+        boolean hasGlobal = datasecId != 0 && vars.stream().anyMatch(v -> v.linkage() != BtfType.VarLinkage.STATIC);
+        boolean mmapable = hasGlobal && LoaderFacts.mmapableArrays();
+        if (mmapable) {
+            flags |= MapFlags.BPF_F_MMAPABLE;
+        }
+        MapDefinition.Builder b = MapDefinition.builder(dev.bpflux.obj.MapType.ARRAY).keySize(4)
+                .valueSize(Math.max(size, 1)).maxEntries(1).flags(flags).name(internalMapName(objectName, section));
+        if (btf != null && datasecId != 0) {
+            b.btfFd(btf.fd().fd()).btfValueTypeId(datasecId);
+        }
+        BpfMap map = BpfMap.create(b.build());
+        toCloseOnFailure.add(map);
+        byte[] value = size == 0 ? new byte[1] : initial;
+        map.update(new byte[4], value);
+        if (readOnly) {
+            map.freeze();
+        }
+        MappedMemory memory = null;
+        if (mmapable) {
+            memory = map.mmap(!readOnly);
+            toCloseOnFailure.add(memory);
+        }
+        DataSectionSpec ds = new DataSectionSpec(section, Math.max(size, 1), readOnly, datasecId, vars,
+                value.length == Math.max(size, 1) ? value : new byte[Math.max(size, 1)]);
+        return new BpfObject.DataSection(ds, map, memory);
+    }
+
+    // ---- programs
+
+    private ObjectProgram loadProgram(BpfObject obj, ProgramLinker.LinkedProgram lp, Map<String, BpfMap> maps,
+                                      Map<String, BpfObject.DataSection> data, Map<String, ExternResolution> externs,
+                                      LoadedBtf btf) {
+        ProgramSpec p = lp.program();
+        long[] insns = lp.insns();
+        if (!lp.coreRelocations().isEmpty()) {
+            if (core == null) {
+                core = new CoreRelocations(spec);
+            }
+            insns = core.apply(p, insns, lp.coreRelocations());
+        }
+        List<OwnedFd> moduleBtfs = new ArrayList<>();
+        Map<Integer, Integer> fdArrayIndex = new HashMap<>();
+        List<Integer> fdArray = new ArrayList<>();
+        try {
+            for (Relocation r : lp.relocations()) {
+                int i = r.insnIndex();
+                if (r instanceof Relocation.MapReference) {
+                    String name = ((Relocation.MapReference) r).mapName();
+                    needLdImm64(p, insns, i, "map '" + name + "'");
+                    insns[i] = Instructions.withImm(Instructions.withSrc(insns[i], Instructions.PSEUDO_MAP_FD),
+                            maps.get(name).fd().fd());
+                    insns[i + 1] = Instructions.withImm(insns[i + 1], 0);
+                } else if (r instanceof Relocation.DataReference) {
+                    Relocation.DataReference d = (Relocation.DataReference) r;
+                    needLdImm64(p, insns, i, "global data in " + d.sectionName());
+                    insns[i] = Instructions.withImm(Instructions.withSrc(insns[i], Instructions.PSEUDO_MAP_VALUE),
+                            data.get(d.sectionName()).map().fd().fd());
+                    insns[i + 1] = Instructions.withImm(insns[i + 1], (int) d.offset());
+                } else if (r instanceof Relocation.ExternReference) {
+                    Relocation.ExternReference x = (Relocation.ExternReference) r;
+                    ExternSpec e = spec.extern(x.externName()).get();
+                    applyExtern(p, insns, x, e, externs.get(e.name()), data, moduleBtfs, fdArrayIndex, fdArray);
+                }
+            }
+            ProgramLoadRequest.Builder req = ProgramLoadRequest.builder(SysTypes.program(p.type()), toBytes(insns))
+                    .name(p.name()).license(spec.license())
+                    .kernelVersion(spec.kernelVersion().orElseGet(() -> KernelVersion.current().code()))
+                    .expectedAttachType(SysTypes.attach(p.expectedAttachType().orElse(null)))
+                    .logLevel(options.logLevel());
+            int flags = 0;
+            if (p.sleepable()) {
+                flags |= ProgramLoadRequest.BPF_F_SLEEPABLE;
+            }
+            if (p.section().xdpFrags()) {
+                flags |= ProgramLoadRequest.BPF_F_XDP_HAS_FRAGS;
+            }
+            req.flags(flags);
+            if (p.section().attachBtf()) {
+                AttachTargets.Target t = AttachTargets.resolve(p);
+                req.attachBtfId(t.btfId());
+                if (t.moduleBtf() != null) {
+                    moduleBtfs.add(t.moduleBtf());
+                    req.attachBtfObjFd(t.moduleBtf().fd());
+                }
+            }
+            if (btf != null && !lp.funcInfos().isEmpty()) {
+                req.progBtfFd(btf.fd().fd());
+                req.funcInfo(funcInfoBytes(lp.funcInfos()), BtfExt.FUNC_INFO_SIZE);
+                if (!lp.lineInfos().isEmpty()) {
+                    req.lineInfo(lineInfoBytes(lp.lineInfos()), BtfExt.LINE_INFO_SIZE);
+                }
+            }
+            if (!fdArray.isEmpty()) {
+                int[] a = new int[fdArray.size() + 1];
+                for (int k = 0; k < fdArray.size(); k++) {
+                    a[k + 1] = fdArray.get(k);
+                }
+                req.fdArray(a);
+            }
+            BpfProgram prog;
+            try {
+                prog = BpfProgram.load(req.build());
+            } catch (dev.bpflux.BpfPermissionException e) {
+                throw explainPermission(p, e);
+            } catch (BpfVerifierException e) {
+                if (defaultExterns != null && !externs.isEmpty()) {
+                    java.util.Optional<String> why = defaultExterns.explainLoadFailure(e.log());
+                    if (why.isPresent()) {
+                        throw new BpfNotSupportedException("typed __ksym variables", "program '" + p.name()
+                                + "': " + why.get(), e);
+                    }
+                }
+                if (e.program().equals(p.name())) {
+                    throw e;
+                }
+                // The kernel's name is truncated to 15 bytes; the error names the program in full.
+                throw new BpfVerifierException(p.name(), e.errno(), Errno.name(e.errno()), e.log());
+            }
+            return new ObjectProgram(obj, p, prog, insns.length);
+        } finally {
+            moduleBtfs.forEach(OwnedFd::close);
+        }
+    }
+
+    /**
+     * A trampoline program (fentry/fexit/fmod_ret/lsm) refused with EPERM and no verifier log while
+     * other program types load: the kernel's security policy (lockdown or an LSM) forbids BPF
+     * trampolines here. libbpf fails the same way; say so rather than suggesting missing privileges.
+     */
+    private static RuntimeException explainPermission(ProgramSpec p, dev.bpflux.BpfPermissionException e) {
+        boolean trampoline = (p.type() == ProgramType.TRACING && p.expectedAttachType().orElse(null)
+                != dev.bpflux.obj.AttachType.TRACE_RAW_TP) || p.type() == ProgramType.LSM || p.type() == ProgramType.EXT;
+        if (!trampoline || !LoaderFacts.privileged()) {
+            return e;
+        }
+        return new BpfNotSupportedException("BPF trampolines (fentry/fexit/fmod_ret/lsm)", "loading program '"
+                + p.name() + "' (" + p.sectionName() + ") failed with EPERM and no verifier log although this process "
+                + "may load BPF programs: the kernel's security policy (lockdown or an LSM) forbids attaching BPF "
+                + "trampolines to kernel functions on this host; use tracepoints, raw tracepoints or tp_btf instead",
+                e);
+    }
+
+    private void applyExtern(ProgramSpec p, long[] insns, Relocation.ExternReference x, ExternSpec e, ExternResolution v,
+                             Map<String, BpfObject.DataSection> data, List<OwnedFd> moduleBtfs,
+                             Map<Integer, Integer> fdArrayIndex, List<Integer> fdArray) {
+        int i = x.insnIndex();
+        if (v instanceof ExternResolution.Unresolved) {
+            throw new BpfException("program '" + p.name() + "' of " + spec.name() + " references " + kindName(e)
+                    + " '" + e.name() + "', which did not resolve on this kernel: "
+                    + ((ExternResolution.Unresolved) v).message());
+        }
+        if (e.kind() == ExternSpec.Kind.KCONFIG) {
+            needLdImm64(p, insns, i, "kconfig extern '" + e.name() + "'");
+            insns[i] = Instructions.withImm(Instructions.withSrc(insns[i], Instructions.PSEUDO_MAP_VALUE),
+                    data.get(KCONFIG).map().fd().fd());
+            insns[i + 1] = Instructions.withImm(insns[i + 1], kconfigLayout().offset(e));
+            return;
+        }
+        if (x.call()) {
+            if (v instanceof ExternResolution.Kfunc) {
+                ExternResolution.Kfunc f = (ExternResolution.Kfunc) v;
+                int off = 0;
+                if (f.moduleBtfObjId() != 0) {
+                    off = fdArrayIndex.computeIfAbsent(f.moduleBtfObjId(), id -> {
+                        OwnedFd fd = LoaderFacts.btfObject(id);
+                        moduleBtfs.add(fd);
+                        fdArray.add(fd.fd());
+                        return fdArray.size();
+                    });
+                }
+                insns[i] = Instructions.withOff(Instructions.withImm(Instructions.withSrc(insns[i],
+                        Instructions.PSEUDO_KFUNC_CALL), f.btfId()), off);
+            } else if (v instanceof ExternResolution.WeakMissing) {
+                int index = spec.externs().indexOf(e);
+                insns[i] = Instructions.encode(Instructions.OP_CALL, 0, 0, 0, POISON_CALL_KFUNC_BASE + index);
+            } else {
+                throw new BpfException("program '" + p.name() + "' calls '" + e.name() + "', which resolved to " + v
+                        + ", not a kernel function");
+            }
+            return;
+        }
+        needLdImm64(p, insns, i, "ksym '" + e.name() + "'");
+        if (v instanceof ExternResolution.KsymVariable || v instanceof ExternResolution.Kfunc) {
+            int btfId = v instanceof ExternResolution.KsymVariable ? ((ExternResolution.KsymVariable) v).btfId()
+                    : ((ExternResolution.Kfunc) v).btfId();
+            int module = v instanceof ExternResolution.KsymVariable ? ((ExternResolution.KsymVariable) v).moduleBtfObjId()
+                    : ((ExternResolution.Kfunc) v).moduleBtfObjId();
+            int moduleFd = 0;
+            if (module != 0) {
+                OwnedFd fd = LoaderFacts.btfObject(module);
+                moduleBtfs.add(fd);
+                moduleFd = fd.fd();
+            }
+            insns[i] = Instructions.withImm(Instructions.withSrc(insns[i], Instructions.PSEUDO_BTF_ID), btfId);
+            insns[i + 1] = Instructions.withImm(insns[i + 1], moduleFd);
+        } else if (v instanceof ExternResolution.KsymAddress) {
+            long addr = ((ExternResolution.KsymAddress) v).address();
+            insns[i] = Instructions.withImm(Instructions.withSrc(insns[i], 0), (int) addr);
+            insns[i + 1] = Instructions.withImm(insns[i + 1], (int) (addr >>> 32));
+        } else if (v instanceof ExternResolution.WeakMissing) {
+            insns[i] = Instructions.withImm(Instructions.withSrc(insns[i], 0), 0);
+            insns[i + 1] = Instructions.withImm(insns[i + 1], 0);
+        } else {
+            throw new BpfException("ksym '" + e.name() + "' resolved to " + v + ", which an ld_imm64 cannot take");
+        }
+    }
+
+    private KconfigLayout kconfigLayout() {
+        if (kconfigLayout == null) {
+            kconfigLayout = KconfigLayout.of(spec);
+        }
+        return kconfigLayout;
+    }
+
+    private static String kindName(ExternSpec e) {
+        switch (e.kind()) {
+            case KCONFIG:
+                return "kconfig value";
+            case KFUNC:
+                return "kfunc";
+            case KSYM_VARIABLE:
+                return "typed kernel symbol";
+            default:
+                return "kernel symbol";
+        }
+    }
+
+    private void needLdImm64(ProgramSpec p, long[] insns, int i, String what) {
+        if (i + 1 >= insns.length || Instructions.opcode(insns[i]) != Instructions.OP_LD_IMM64) {
+            throw new BpfException(spec.name() + ": program '" + p.name() + "' refers to " + what
+                    + " at instruction " + i + ", which is not an ld_imm64");
+        }
+    }
+
+    private static byte[] toBytes(long[] insns) {
+        ByteBuffer b = ByteBuffer.allocate(insns.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (long insn : insns) {
+            b.putLong(insn);
+        }
+        return b.array();
+    }
+
+    private static byte[] funcInfoBytes(List<BtfExt.FuncInfo> infos) {
+        ByteBuffer b = ByteBuffer.allocate(infos.size() * BtfExt.FUNC_INFO_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        for (BtfExt.FuncInfo f : infos) {
+            b.putInt(f.insnIndex()).putInt(f.typeId());
+        }
+        return b.array();
+    }
+
+    private static byte[] lineInfoBytes(List<BtfExt.LineInfo> infos) {
+        ByteBuffer b = ByteBuffer.allocate(infos.size() * BtfExt.LINE_INFO_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        for (BtfExt.LineInfo l : infos) {
+            b.putInt(l.insnIndex()).putInt(l.fileNameOff()).putInt(l.lineOff()).putInt(l.lineCol());
+        }
+        return b.array();
+    }
+
+    private static byte[] u32(int v) {
+        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array();
+    }
+}

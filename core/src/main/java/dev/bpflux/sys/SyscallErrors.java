@@ -1,0 +1,57 @@
+package dev.bpflux.sys;
+
+import dev.bpflux.BpfPermissionException;
+import dev.bpflux.BpfSyscallException;
+
+/** Turns an errno into the matching exception of the bpflux hierarchy. */
+public final class SyscallErrors {
+    /** Hint for E2BIG from bpf(2): the kernel saw non-zero bytes past the attr it knows. */
+    public static final String KERNEL_TOO_OLD = "kernel too old for this feature";
+
+    private static volatile int[] running;
+
+    private SyscallErrors() {
+    }
+
+    /**
+     * Whether the running kernel's major.minor is below {@code release} ("5.6"). Reads
+     * /proc/sys/kernel/osrelease directly: this package cannot use dev.bpflux.kernel, which builds on it.
+     */
+    static boolean kernelOlderThan(String release) {
+        int[] r = running;
+        if (r == null) {
+            try {
+                String[] p = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/osrelease"))
+                        .strip().split("[.-]");
+                r = new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1])};
+            } catch (java.io.IOException | RuntimeException e) {
+                r = new int[] {Integer.MAX_VALUE, 0}; // unknown: never blame the version
+            }
+            running = r;
+        }
+        String[] w = release.split("\\.");
+        int major = Integer.parseInt(w[0]);
+        int minor = Integer.parseInt(w[1]);
+        return r[0] < major || (r[0] == major && r[1] < minor);
+    }
+
+    /**
+     * The exception for {@code operation} failing with {@code errno}: EPERM and EACCES become a
+     * {@link BpfPermissionException}, everything else a {@link BpfSyscallException} with {@code hint}
+     * (may be null); E2BIG without a hint gets {@link #KERNEL_TOO_OLD}.
+     */
+    public static BpfSyscallException exception(String operation, int errno, String hint) {
+        if (errno == Errno.EPERM || errno == Errno.EACCES) {
+            return new BpfPermissionException(operation, errno, Errno.name(errno), Errno.describe(errno));
+        }
+        if (hint == null && errno == Errno.E2BIG) {
+            hint = KERNEL_TOO_OLD + " (it rejected attribute fields it does not know)";
+        }
+        return new BpfSyscallException(operation, errno, Errno.name(errno), Errno.describe(errno), hint);
+    }
+
+    /** As {@link #exception(String, int, String)} but never a permission exception (e.g. EACCES from the verifier). */
+    public static BpfSyscallException plain(String operation, int errno, String hint) {
+        return new BpfSyscallException(operation, errno, Errno.name(errno), Errno.describe(errno), hint);
+    }
+}

@@ -1,0 +1,73 @@
+package dev.bpflux.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpflux.obj.MapType;
+import dev.bpflux.prog.Assembler;
+import dev.bpflux.obj.ProgramType;
+import dev.bpflux.testing.KernelRequirements;
+import dev.bpflux.testing.KernelTest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Probes against what the kernel version promises: everything a kernel of this version has must
+ * probe true (a false would hide a real feature), and nonsense must probe false.
+ */
+@KernelTest
+class FeatureProbesTest {
+    private final FeatureProbes probes = FeatureProbes.system();
+    private final KernelVersion kernel = KernelVersion.current();
+
+    private boolean has(String since) {
+        String[] p = since.split("\\.");
+        return kernel.atLeast(Integer.parseInt(p[0]), Integer.parseInt(p[1]));
+    }
+
+    @Test
+    void mapTypesOfThisKernelVersionProbeTrue() {
+        for (MapType t : MapType.values()) {
+            // Types that also depend on a config option rather than the version alone.
+            if (t == MapType.UNSPEC || t == MapType.STRUCT_OPS || t == MapType.XSKMAP || t == MapType.INODE_STORAGE
+                    || t == MapType.SOCKMAP || t == MapType.SOCKHASH || t == MapType.REUSEPORT_SOCKARRAY) {
+                continue;
+            }
+            assertEquals(has(t.since()), probes.mapType(t), t.kernelName() + " since " + t.since());
+        }
+        assertFalse(probes.mapType(MapType.UNSPEC));
+    }
+
+    @Test
+    void programTypesOfThisKernelVersionProbeTrue() {
+        for (ProgramType t : ProgramType.values()) {
+            // Types that also depend on a config option (CONFIG_BPF_LIRC_MODE2, CONFIG_IPV6_SEG6_BPF,
+            // CONFIG_BPF_LSM, CONFIG_NETFILTER_BPF_LINK, CONFIG_LWTUNNEL_BPF) rather than the version alone.
+            if (t == ProgramType.UNSPEC || t == ProgramType.LIRC_MODE2 || t == ProgramType.LWT_SEG6LOCAL
+                    || t == ProgramType.LSM || t == ProgramType.NETFILTER || t == ProgramType.LWT_IN
+                    || t == ProgramType.LWT_OUT || t == ProgramType.LWT_XMIT) {
+                continue;
+            }
+            assertEquals(has(t.since()), probes.programType(t), t.kernelName() + " since " + t.since());
+        }
+    }
+
+    @Test
+    void helpers() {
+        assertTrue(probes.helper(ProgramType.TRACEPOINT, Assembler.FN_MAP_LOOKUP_ELEM));
+        assertTrue(probes.helper(ProgramType.TRACEPOINT, Assembler.FN_GET_CURRENT_PID_TGID));
+        // bpf_probe_write_user (36) is for tracing programs only.
+        assertFalse(probes.helper(ProgramType.XDP, 36));
+        assertFalse(probes.helper(ProgramType.SOCKET_FILTER, 100_000));
+    }
+
+    @Test
+    void kernelFeatures() {
+        assertEquals(has("4.18"), probes.btf());
+        assertEquals(has("5.5"), probes.mmapableMaps());
+        assertEquals(has("5.7"), probes.bpfLinks());
+        assertEquals(has("5.15"), probes.perfLinkCookies());
+        assertEquals(KernelRequirements.kernelHasKprobes(), probes.kprobePmu());
+        assertTrue(probes.uprobePmu());
+    }
+}

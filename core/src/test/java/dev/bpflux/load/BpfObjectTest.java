@@ -1,0 +1,88 @@
+package dev.bpflux.load;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpflux.BpfException;
+import dev.bpflux.link.BpfLink;
+import dev.bpflux.map.BpfMap;
+import dev.bpflux.prog.TestRunResult;
+import dev.bpflux.testing.KernelTest;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** Loads the corpus objects into the kernel, attaches, triggers and reads back what the programs wrote. */
+@KernelTest
+class BpfObjectTest {
+    static final Path CORPUS = Path.of("src/test/bpf/load");
+
+    @Test
+    void globalsSetBeforeLoadAreSeenAndDataSectionsWork() {
+        LoadOptions opts = LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid())
+                .withVariable("cfg_multiplier", 3).withVariable("cfg_magic", 0x1122334455667788L)
+                .withStringVariable("cfg_name", "bpflux").withVariable("cfg_flag", true);
+        try (BpfObject obj = BpfObject.load(CORPUS.resolve("globals.bpf.o"), opts)) {
+            try (BpfLink link = obj.program("copy_config").attach()) {
+                Trigger.getpid(2);
+            }
+            assertEquals(2, obj.global("calls").readLong());
+            assertEquals(6, obj.global("out_multiplied").readLong());
+            assertEquals(0x1122334455667788L, obj.global("out_magic").readLong());
+            assertEquals("bpflux", obj.global("out_name").readString());
+            assertEquals(1, obj.global("out_flag").read()[0]);
+            assertEquals(0xfeedfacecafebeefL, obj.global("out_bar").readLong());
+            assertEquals("literal from .rodata.str1.1", obj.global("out_literal").readString());
+            assertEquals(9, obj.global("data_counter").readInt());
+            byte[] foo = obj.global("foo_values").read();
+            assertArrayEquals(new byte[] {1, 0, 0, 0, 12, 0, 0, 0, 13, 0, 0, 0, 4, 0, 0, 0}, foo);
+            assertEquals(7, obj.global("out_pair_sum").readLong());
+            // .rodata is frozen: neither the API nor the kernel lets it change.
+            assertThrows(BpfException.class, () -> obj.global("cfg_magic").writeLong(1));
+            BpfMap rodata = obj.map(".rodata");
+            assertThrows(BpfException.class, () -> rodata.update(new byte[4], new byte[rodata.valueSize()]));
+            assertEquals("globals.rodata", rodata.info().name());
+            assertEquals("globals.data", obj.map(".data").info().name());
+            assertEquals(".data.foo", obj.map(".data.foo").info().name());
+            // .bss is writable from user space.
+            obj.global("calls").writeLong(100);
+            assertEquals(100, obj.global("calls").readLong());
+        }
+    }
+
+    @Test
+    void subprogramsAndBpfLoopCallbacks() {
+        try (BpfObject obj = BpfObject.load(CORPUS.resolve("subprogs.bpf.o"),
+                LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid()))) {
+            try (BpfLink link = obj.program("prog_tp").attach()) {
+                Trigger.getpid(4);
+            }
+            assertEquals(4, obj.global("calls").readLong());
+            assertEquals(18, obj.global("tp_result").readLong());
+            TestRunResult r = obj.program("prog_xdp").program().testRun(new byte[64], 1);
+            assertEquals(2, r.returnValue());
+            assertEquals(2208, obj.global("xdp_result").readLong());
+            assertEquals(1, obj.global("xdp_runs").readLong());
+        }
+    }
+
+    @Test
+    void tracepointRawTracepointAndTpBtf() {
+        try (BpfObject obj = BpfObject.load(CORPUS.resolve("attach_tracepoints.bpf.o"),
+                LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid()))) {
+            int k = 5;
+            try (BpfLink a = obj.program("on_tp").attach(); BpfLink b = obj.program("on_raw_tp").attach();
+                 BpfLink c = obj.program("on_tp_btf").attach()) {
+                Trigger.getpid(k);
+            }
+            assertEquals(k, obj.global("tp_calls").readLong());
+            assertEquals(k, obj.global("raw_tp_calls").readLong());
+            assertEquals(k, obj.global("tp_btf_calls").readLong());
+            assertEquals(39, obj.global("tp_last_id").readLong());
+            assertTrue(obj.global("tp_btf_last_tid").readInt() > 0);
+            Trigger.getpid(3);
+            assertEquals(k, obj.global("tp_calls").readLong(), "detached programs must not count");
+        }
+    }
+}

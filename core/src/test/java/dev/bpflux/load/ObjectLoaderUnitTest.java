@@ -1,0 +1,164 @@
+package dev.bpflux.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpflux.obj.BpfObjectSpec;
+import dev.bpflux.obj.DataSectionSpec;
+import dev.bpflux.obj.ExternSpec;
+import dev.bpflux.obj.FunctionSpec;
+import dev.bpflux.obj.Instructions;
+import dev.bpflux.obj.ProgramSpec;
+import dev.bpflux.obj.Relocation;
+import dev.bpflux.obj.VariableSpec;
+import dev.bpflux.obj.btf.Btf;
+import dev.bpflux.obj.btf.BtfExt;
+import dev.bpflux.obj.btf.BtfKind;
+import dev.bpflux.obj.btf.BtfType;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The loader's pure parts, without the kernel: naming, linking, BTF fix-ups, kconfig layout. */
+class ObjectLoaderUnitTest {
+    static final Path CORPUS = BpfObjectTest.CORPUS;
+
+    @Test
+    void internalMapNamesFollowLibbpf() {
+        // Expected names as the libbpf oracle created them for the corpus objects.
+        assertEquals("globals", ObjectLoader.objectName("core/src/test/bpf/load/globals.bpf.o"));
+        assertEquals("globals.rodata", ObjectLoader.internalMapName("globals", ".rodata"));
+        assertEquals("globals.bss", ObjectLoader.internalMapName("globals", ".bss"));
+        assertEquals("attach_t.rodata", ObjectLoader.internalMapName("attach_tracepoints", ".rodata"));
+        assertEquals("attach_t.bss", ObjectLoader.internalMapName("attach_tracepoints", ".bss"));
+        assertEquals("kconfig.kconfig", ObjectLoader.internalMapName("kconfig", ".kconfig"));
+        assertEquals("core_rel.rodata", ObjectLoader.internalMapName("core_relocs", ".rodata"));
+        assertEquals(".data.foo", ObjectLoader.internalMapName("globals", ".data.foo"));
+        assertEquals(".rodata.str1.1", ObjectLoader.internalMapName("globals", ".rodata.str1.1"));
+    }
+
+    @Test
+    void linkingAppendsEachCalledFunctionOnceAndPointsCallsAtThem() {
+        BpfObjectSpec spec = BpfObjectSpec.read(CORPUS.resolve("subprogs.bpf.o"));
+        ProgramSpec prog = spec.program("prog_tp").orElseThrow();
+        ProgramLinker.LinkedProgram lp = new ProgramLinker(spec).link(prog);
+        Set<String> names = new HashSet<>();
+        int total = 0;
+        for (ProgramLinker.Placed p : lp.functions()) {
+            assertTrue(names.add(p.function().name()), p.function().name() + " appended twice");
+            assertEquals(total, p.start());
+            total += p.function().size();
+        }
+        assertEquals(total, lp.insns().length);
+        assertEquals("prog_tp", lp.functions().get(0).function().name());
+        assertEquals("shared_compute", lp.functions().get(1).function().name(), "the first call is appended first");
+        assertTrue(names.containsAll(Set.of("global_add", "static_mul", "sum_to", "add_index")), names.toString());
+        Set<Integer> starts = new HashSet<>();
+        lp.functions().forEach(p -> starts.add(p.start()));
+        for (int i = 0; i < lp.insns().length; i++) {
+            long insn = lp.insns()[i];
+            boolean call = Instructions.opcode(insn) == Instructions.OP_CALL && Instructions.src(insn) == Instructions.PSEUDO_CALL;
+            boolean func = Instructions.opcode(insn) == Instructions.OP_LD_IMM64
+                    && Instructions.src(insn) == Instructions.PSEUDO_FUNC;
+            if (call || func) {
+                assertTrue(starts.contains(i + 1 + Instructions.imm(insn)), "instruction " + i + " targets a function start");
+            }
+            if (Instructions.opcode(insn) == Instructions.OP_LD_IMM64) {
+                i++;
+            }
+        }
+        // One func_info per function, at its start, in order; no subprogram relocation left over.
+        assertEquals(lp.functions().size(), lp.funcInfos().size());
+        for (int k = 0; k < lp.funcInfos().size(); k++) {
+            assertEquals(lp.functions().get(k).start(), lp.funcInfos().get(k).insnIndex());
+        }
+        assertFalse(lp.relocations().stream().anyMatch(r -> r instanceof Relocation.SubprogramCall));
+        for (BtfExt.LineInfo l : lp.lineInfos()) {
+            assertTrue(l.insnIndex() >= 0 && l.insnIndex() < lp.insns().length);
+        }
+    }
+
+    @Test
+    void btfFixUpsGiveDatasecsTheirSizesAndOffsets() {
+        BpfObjectSpec spec = BpfObjectSpec.read(CORPUS.resolve("globals.bpf.o"));
+        Btf original = spec.btf().orElseThrow();
+        Btf fixed = Btf.parse(ObjectBtfFixer.fix(spec, original, ObjectBtfFixer.BtfFeatures.ALL), "fixed");
+        assertEquals(original.nextTypeId(), fixed.nextTypeId(), "ids unchanged");
+        for (DataSectionSpec d : spec.dataSections()) {
+            if (d.btfTypeId() == 0) {
+                continue;
+            }
+            BtfType.Datasec ds = fixed.type(d.btfTypeId(), BtfType.Datasec.class);
+            assertEquals(d.size(), ds.size(), d.name());
+            for (BtfType.VarSecInfo v : ds.vars()) {
+                VariableSpec var = d.variable(fixed.typeName(v.type())).orElseThrow();
+                assertEquals(var.offset(), v.offset(), d.name() + " " + var.name());
+            }
+        }
+        for (int id = 1; id < fixed.nextTypeId(); id++) {
+            if (fixed.kind(id) == BtfKind.DATASEC) {
+                assertTrue(fixed.type(id, BtfType.Datasec.class).size() > 0, fixed.typeName(id) + " has a size");
+            }
+        }
+    }
+
+    @Test
+    void sanitizingForAnOldKernelRemovesNewKindsKeepingIds() {
+        BpfObjectSpec spec = BpfObjectSpec.read(CORPUS.resolve("kptr.bpf.o"));
+        Btf original = spec.btf().orElseThrow();
+        ObjectBtfFixer.BtfFeatures none = new ObjectBtfFixer.BtfFeatures(true, false, true, false, false, false, false);
+        Btf old = Btf.parse(ObjectBtfFixer.fix(spec, original, none), "old");
+        // Ids are kept; only the .ksyms stand-in VAR for kfuncs (dummy_ksym) is appended.
+        assertEquals(original.nextTypeId() + 1, old.nextTypeId());
+        assertEquals("dummy_ksym", old.typeName(original.nextTypeId()));
+        for (int id = 1; id < old.nextTypeId(); id++) {
+            BtfKind k = old.kind(id);
+            assertFalse(k == BtfKind.TYPE_TAG || k == BtfKind.DECL_TAG || k == BtfKind.FLOAT || k == BtfKind.ENUM64,
+                    "[" + id + "] " + k);
+            if (k == BtfKind.FUNC) {
+                assertEquals(BtfType.FuncLinkage.STATIC, old.type(id, BtfType.Func.class).linkage());
+            }
+        }
+        boolean hadTypeTag = false;
+        for (int id = 1; id < original.nextTypeId(); id++) {
+            hadTypeTag |= original.kind(id) == BtfKind.TYPE_TAG;
+        }
+        assertTrue(hadTypeTag, "kptr.bpf.o carries a kptr type tag");
+    }
+
+    @Test
+    void kconfigLayoutMatchesLibbpfOrder() {
+        BpfObjectSpec spec = BpfObjectSpec.read(CORPUS.resolve("kconfig.bpf.o"));
+        KconfigLayout layout = KconfigLayout.of(spec);
+        // 8-byte aligned first (by size, then name), down to 1-byte values; no overlap, each aligned.
+        int end = 0;
+        int lastAlign = Integer.MAX_VALUE;
+        Btf btf = spec.btf().orElseThrow();
+        for (String name : layout.offsets().keySet()) {
+            ExternSpec e = spec.extern(name).orElseThrow();
+            int off = layout.offsets().get(name);
+            int align = btf.alignOf(e.typeId());
+            assertTrue(align <= lastAlign, name + " sorted by decreasing alignment");
+            assertEquals(0, off % align, name + " aligned");
+            assertTrue(off >= end, name + " does not overlap");
+            end = off + e.size();
+            lastAlign = align;
+        }
+        assertEquals(end, layout.size());
+        assertEquals("CONFIG_DEFAULT_MMAP_MIN_ADDR", layout.offsets().keySet().iterator().next());
+    }
+
+    @Test
+    void functionsAreFoundForEveryCall() {
+        BpfObjectSpec spec = BpfObjectSpec.read(CORPUS.resolve("subprogs.bpf.o"));
+        for (FunctionSpec f : spec.subprograms()) {
+            for (Relocation r : f.relocations()) {
+                if (r instanceof Relocation.SubprogramCall c) {
+                    assertTrue(spec.function(c.targetSection(), c.targetInsnIndex()).isPresent());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package dev.bpflux.samples.cli;
+
+import dev.bpflux.BpfVerifierException;
+import dev.bpflux.load.BpfObject;
+import dev.bpflux.load.LoadOptions;
+import dev.bpflux.load.ObjectProgram;
+import dev.bpflux.map.BpfMap;
+import dev.bpflux.obj.BpfObjectSpec;
+import dev.bpflux.obj.DataSectionSpec;
+import dev.bpflux.obj.VariableSpec;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code bpflux load}: loads an object (or some of its programs) into the kernel, prints the kernel
+ * ids and optionally pins everything so it outlives the command.
+ */
+@Command(name = "load", description = "Load an object into the kernel and print the program and map ids. "
+        + "Without --pin everything is unloaded when the command exits.")
+final class LoadCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "OBJ", description = "the .bpf.o file")
+    Path object;
+
+    @Option(names = "--program", paramLabel = "NAME", description = "load only this program (repeatable); "
+            + "only the maps and externs it uses are created and resolved")
+    List<String> programs = new ArrayList<>();
+
+    @Option(names = "--set", paramLabel = "VAR=VALUE", description = "set a global variable before load "
+            + "(repeatable): integers (decimal or 0x hex) sized to the variable, true/false for bool, text for char arrays")
+    List<String> sets = new ArrayList<>();
+
+    @Option(names = "--pin", paramLabel = "DIR", description = "pin programs as DIR/<program> and maps as "
+            + "DIR/maps/<map> in bpffs (dots in map names become _)")
+    Path pin;
+
+    @Option(names = "--pin-root", paramLabel = "DIR", description = "directory for maps declared "
+            + "LIBBPF_PIN_BY_NAME (default /sys/fs/bpf)")
+    Path pinRoot;
+
+    @Option(names = "--json", description = "print one JSON object {programs: [...], maps: [...]}")
+    boolean json;
+
+    @Option(names = {"-v", "--verbose"}, description = "on a verifier rejection print the whole verifier log")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        BpfObjectSpec obj = BpfObjectSpec.read(object);
+        LoadOptions opts = LoadOptions.defaults();
+        if (!programs.isEmpty()) {
+            opts = opts.withProgramsToLoad(programs);
+        }
+        if (pinRoot != null) {
+            opts = opts.withPinDirectory(pinRoot);
+        }
+        for (String s : sets) {
+            opts = setVariable(obj, opts, s);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try (BpfObject loaded = BpfObject.load(obj, opts)) {
+            if (pin != null) {
+                loaded.pinAll(pin);
+            }
+            Map<String, Object> result = new LinkedHashMap<>();
+            List<Object> progs = new ArrayList<>();
+            for (ObjectProgram p : loaded.programs()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", p.name());
+                m.put("id", p.id());
+                m.put("type", p.type().name().toLowerCase());
+                m.put("instructions", p.instructionCount());
+                if (pin != null) {
+                    m.put("pinned", pin.resolve(p.name()).toString());
+                }
+                progs.add(m);
+            }
+            List<Object> maps = new ArrayList<>();
+            for (Map.Entry<String, BpfMap> e : loaded.maps().entrySet()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", e.getKey());
+                m.put("kernel_name", e.getValue().info().name());
+                m.put("id", e.getValue().info().id());
+                if (pin != null) {
+                    m.put("pinned", pin.resolve("maps").resolve(loaded.pinName(e.getKey())).toString());
+                }
+                maps.add(m);
+            }
+            result.put("programs", progs);
+            result.put("maps", maps);
+            if (json) {
+                out.println(Json.write(result));
+            } else {
+                for (Object o : progs) {
+                    Map<?, ?> m = (Map<?, ?>) o;
+                    out.printf("program %-28s id %-6s %s%n", m.get("name"), m.get("id"),
+                            m.containsKey("pinned") ? "pinned at " + m.get("pinned") : "");
+                }
+                for (Object o : maps) {
+                    Map<?, ?> m = (Map<?, ?>) o;
+                    out.printf("map     %-28s id %-6s %s%n", m.get("name"), m.get("id"),
+                            m.containsKey("pinned") ? "pinned at " + m.get("pinned") : "");
+                }
+            }
+            out.flush();
+            return 0;
+        } catch (BpfVerifierException e) {
+            err.println("bpflux: " + e.getMessage());
+            if (verbose) {
+                err.println("full verifier log of " + e.program() + ":");
+                err.println(e.log());
+            } else {
+                err.println("(run with --verbose for the whole verifier log)");
+            }
+            err.flush();
+            return 1;
+        }
+    }
+
+    /** Parses {@code VAR=VALUE} into bytes of the variable's size. */
+    static LoadOptions setVariable(BpfObjectSpec obj, LoadOptions opts, String assignment) {
+        int eq = assignment.indexOf('=');
+        if (eq <= 0) {
+            throw new CommandLine.ParameterException(new CommandLine(new LoadCommand()),
+                    "--set needs VAR=VALUE, got '" + assignment + "'");
+        }
+        String name = assignment.substring(0, eq);
+        String value = assignment.substring(eq + 1);
+        VariableSpec var = null;
+        for (DataSectionSpec d : obj.dataSections()) {
+            var = d.variable(name).orElse(null);
+            if (var != null) {
+                break;
+            }
+        }
+        if (var == null) {
+            throw new IllegalArgumentException("--set " + name + ": " + obj.name() + " has no global variable '"
+                    + name + "'");
+        }
+        if (value.equals("true") || value.equals("false")) {
+            byte[] b = new byte[var.size()];
+            b[0] = (byte) (value.equals("true") ? 1 : 0);
+            return opts.withVariable(name, b);
+        }
+        BigInteger n = null;
+        try {
+            n = value.startsWith("0x") || value.startsWith("0X") ? new BigInteger(value.substring(2), 16)
+                    : value.startsWith("-0x") ? new BigInteger(value.substring(3), 16).negate() : new BigInteger(value);
+        } catch (NumberFormatException notNumber) {
+            // text for a char array
+        }
+        if (n == null) {
+            byte[] text = value.getBytes(StandardCharsets.UTF_8);
+            if (text.length >= var.size()) {
+                throw new IllegalArgumentException("--set " + name + ": \"" + value + "\" needs " + (text.length + 1)
+                        + " bytes with its NUL, the variable has " + var.size());
+            }
+            return opts.withVariable(name, java.util.Arrays.copyOf(text, var.size()));
+        }
+        if (var.size() > 8 || n.bitLength() > 8 * var.size()) {
+            throw new IllegalArgumentException("--set " + name + ": " + value + " does not fit the variable's "
+                    + var.size() + " bytes");
+        }
+        byte[] le = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(n.longValue()).array();
+        return opts.withVariable(name, java.util.Arrays.copyOf(le, var.size()));
+    }
+}

@@ -1,0 +1,178 @@
+package dev.bpflux.samples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpflux.map.BpfMap;
+import dev.bpflux.prog.BpfProgram;
+import dev.bpflux.testing.KernelTest;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** Runs the bpflux command in-process and reads its output back. */
+class BpfluxCommandTest {
+    static final Path CORPUS = Path.of("../core/src/test/bpf/load");
+
+    record Result(int exit, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = BpfluxCommand.commandLine();
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        int exit = cmd.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> json(String text) {
+        return (Map<String, Object>) JsonParser.parse(text);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> find(Object list, String name) {
+        for (Object o : (List<Object>) list) {
+            Map<String, Object> m = (Map<String, Object>) o;
+            if (name.equals(m.get("name"))) {
+                return m;
+            }
+        }
+        throw new AssertionError(name + " not in " + list);
+    }
+
+    @Test
+    void inspectJsonListsProgramsMapsAndGlobals() {
+        Result r = run("inspect", CORPUS.resolve("maps.bpf.o").toString(), "--json");
+        assertEquals(0, r.exit(), r.err());
+        Map<String, Object> j = json(r.out());
+        Map<String, Object> prog = find(j.get("programs"), "count_task");
+        assertEquals("tp_btf/sys_enter", prog.get("section"));
+        assertEquals("tracing", prog.get("type"));
+        assertEquals("trace_raw_tp", prog.get("attach_type"));
+        assertEquals("sys_enter", prog.get("attach_target"));
+        Map<String, Object> bloom = find(j.get("maps"), "bloom_map");
+        assertEquals("bloom_filter", bloom.get("type"));
+        assertEquals(new BigDecimal(4), bloom.get("value_size"));
+        assertEquals(new BigDecimal(64), bloom.get("max_entries"));
+        assertEquals("by_name", find(j.get("maps"), "bpflux_pinned").get("pinning"));
+        Map<String, Object> g = find(j.get("globals"), "target_tgid");
+        assertEquals(".rodata", g.get("section"));
+        assertEquals(new BigDecimal(4), g.get("size"));
+        assertEquals("const volatile __s32", g.get("type"));
+        assertTrue(((List<?>) j.get("externs")).isEmpty());
+    }
+
+    @Test
+    @KernelTest
+    void inspectResolvesExternsOnThisKernel() throws IOException {
+        Result r = run("inspect", CORPUS.resolve("kconfig.bpf.o").toString(), "--json");
+        assertEquals(0, r.exit(), r.err());
+        Map<String, Object> j = json(r.out());
+        Map<String, Object> hz = find(j.get("externs"), "CONFIG_HZ");
+        assertEquals("kconfig", hz.get("kind"));
+        assertEquals(true, hz.get("resolved"));
+        List<String> config = new String(new java.util.zip.GZIPInputStream(Files.newInputStream(
+                Path.of("/proc/config.gz"))).readAllBytes()).lines().toList();
+        assertEquals(new BigDecimal(configValue(config, "CONFIG_HZ")), hz.get("value"));
+        assertEquals(configValue(config, "CONFIG_TUN"), find(j.get("externs"), "CONFIG_TUN").get("value"));
+        Map<String, Object> missing = find(j.get("externs"), "CONFIG_BPFLUX_MISSING_INT");
+        assertEquals(true, missing.get("weak"));
+        assertEquals(false, missing.get("resolved"));
+
+        j = json(run("inspect", CORPUS.resolve("ksyms.bpf.o").toString(), "--json").out());
+        Map<String, Object> unlink = find(j.get("externs"), "do_unlinkat");
+        assertEquals("ksym_untyped", unlink.get("kind"));
+        String addr = Files.readAllLines(Path.of("/proc/kallsyms")).stream().map(l -> l.split("\\s+"))
+                .filter(f -> f[2].equals("do_unlinkat")).findFirst().orElseThrow()[0];
+        assertEquals(Long.parseUnsignedLong(addr, 16), Long.parseUnsignedLong(
+                ((String) unlink.get("address")).substring(2), 16));
+        Map<String, Object> kfunc = find(j.get("externs"), "bpf_task_acquire");
+        assertEquals("kfunc", kfunc.get("kind"));
+        assertTrue(((BigDecimal) kfunc.get("btf_id")).intValue() > 0);
+    }
+
+    static String configValue(List<String> config, String name) {
+        return config.stream().filter(l -> l.startsWith(name + "=")).findFirst().orElseThrow()
+                .substring(name.length() + 1);
+    }
+
+    @Test
+    void jsonStringsAreEscaped() {
+        String s = Json.write(Map.of("k", "a\"b\\c\n\u0001"));
+        assertEquals("a\"b\\c\n\u0001", json(s).get("k"));
+    }
+
+    @Test
+    @KernelTest
+    void loadPinsProgramsAndMapsAndPrintsKernelIds() throws IOException {
+        Path dir = Path.of("/sys/fs/bpf/bpflux-cli-test-" + ProcessHandle.current().pid());
+        try {
+            Result r = run("load", CORPUS.resolve("globals.bpf.o").toString(), "--set", "cfg_multiplier=7",
+                    "--set", "cfg_name=cli", "--set", "cfg_flag=true", "--pin", dir.toString(), "--json");
+            assertEquals(0, r.exit(), r.err());
+            Map<String, Object> j = json(r.out());
+            Map<String, Object> prog = find(j.get("programs"), "copy_config");
+            try (BpfProgram p = BpfProgram.openPinned(dir.resolve("copy_config"))) {
+                assertEquals(((BigDecimal) prog.get("id")).intValue(), p.info().id());
+            }
+            Map<String, Object> rodata = find(j.get("maps"), ".rodata");
+            assertEquals("globals.rodata", rodata.get("kernel_name"));
+            try (BpfMap m = BpfMap.openPinned(dir.resolve("maps/globals_rodata"))) {
+                assertEquals(((BigDecimal) rodata.get("id")).intValue(), m.info().id());
+                ByteBuffer v = ByteBuffer.wrap(m.lookup(new byte[4])).order(ByteOrder.LITTLE_ENDIAN);
+                assertEquals(7, v.getInt(4), "cfg_multiplier follows target_tgid");
+            }
+        } finally {
+            if (Files.exists(dir)) {
+                try (Stream<Path> s = Files.walk(dir)) {
+                    s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
+    @Test
+    @KernelTest
+    void loadOnlyTheNamedProgram() {
+        Result r = run("load", CORPUS.resolve("verifier_reject.bpf.o").toString(), "--program", "accepted", "--json");
+        assertEquals(0, r.exit(), r.err());
+        List<?> progs = (List<?>) json(r.out()).get("programs");
+        assertEquals(1, progs.size());
+    }
+
+    @Test
+    @KernelTest
+    void verifierRejectionExitsNonZeroWithTheLogTail() {
+        Result r = run("load", CORPUS.resolve("verifier_reject.bpf.o").toString());
+        assertNotEquals(0, r.exit());
+        assertTrue(r.err().contains("read_past_stack") && r.err().contains("off=-520"), r.err());
+        assertTrue(r.err().contains("--verbose"));
+        Result v = run("load", CORPUS.resolve("verifier_reject.bpf.o").toString(), "--verbose");
+        assertTrue(v.err().contains("full verifier log of read_past_stack"), v.err());
+    }
+
+    @Test
+    void badArgumentsAreUsageErrors() {
+        assertEquals(2, run("load").exit());
+        Result r = run("load", CORPUS.resolve("globals.bpf.o").toString(), "--set", "nope=1");
+        assertNotEquals(0, r.exit());
+        assertTrue(r.err().contains("no global variable 'nope'"), r.err());
+        assertFalse(r.out().contains("program"));
+    }
+}
