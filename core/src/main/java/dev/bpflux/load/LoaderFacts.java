@@ -19,7 +19,7 @@ final class LoaderFacts {
     }
 
     static ObjectBtfFixer.BtfFeatures btfFeatures() {
-        return LoadedBtf.features();
+        return BtfFeatureProbes.features();
     }
 
     /** {@code BPF_F_MMAPABLE} arrays (Linux 5.5): probed by creating one. */

@@ -19,6 +19,7 @@ import dev.bpflux.obj.PinType;
 import dev.bpflux.obj.ProgramSpec;
 import dev.bpflux.obj.Relocation;
 import dev.bpflux.obj.VariableSpec;
+import dev.bpflux.prog.LoadedBtf;
 import dev.bpflux.obj.btf.Btf;
 import dev.bpflux.obj.btf.BtfExt;
 import dev.bpflux.obj.btf.BtfKind;
