@@ -104,7 +104,7 @@ class BpfluxCommandTest {
                 .filter(f -> f[2].equals("do_unlinkat")).findFirst().orElseThrow()[0];
         assertEquals(Long.parseUnsignedLong(addr, 16), Long.parseUnsignedLong(
                 ((String) unlink.get("address")).substring(2), 16));
-        Map<String, Object> kfunc = find(j.get("externs"), "bpf_task_acquire");
+        Map<String, Object> kfunc = find(j.get("externs"), "bpf_lookup_system_key"); // Linux 6.1+
         assertEquals("kfunc", kfunc.get("kind"));
         assertTrue(((BigDecimal) kfunc.get("btf_id")).intValue() > 0);
     }
