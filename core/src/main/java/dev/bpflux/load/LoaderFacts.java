@@ -27,7 +27,7 @@ final class LoaderFacts {
     static boolean mmapableArrays() {
         Boolean m = mmapableArrays;
         if (m == null) {
-            try (BpfMap probe = BpfMap.create(MapDefinition.builder(dev.bpflux.map.MapType.ARRAY).keySize(4)
+            try (BpfMap probe = BpfMap.create(MapDefinition.builder(dev.bpflux.obj.MapType.ARRAY).keySize(4)
                     .valueSize(4).maxEntries(1).flags(MapFlags.BPF_F_MMAPABLE).name("bpflux_probe").build())) {
                 m = Boolean.TRUE;
             } catch (RuntimeException e) {

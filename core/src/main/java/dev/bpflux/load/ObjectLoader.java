@@ -496,7 +496,7 @@ final class ObjectLoader {
         if (mmapable) {
             flags |= MapFlags.BPF_F_MMAPABLE;
         }
-        MapDefinition.Builder b = MapDefinition.builder(dev.bpflux.map.MapType.ARRAY).keySize(4)
+        MapDefinition.Builder b = MapDefinition.builder(dev.bpflux.obj.MapType.ARRAY).keySize(4)
                 .valueSize(Math.max(size, 1)).maxEntries(1).flags(flags).name(internalMapName(objectName, section));
         if (btf != null && datasecId != 0) {
             b.btfFd(btf.fd().fd()).btfValueTypeId(datasecId);
