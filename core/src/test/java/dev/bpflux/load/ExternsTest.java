@@ -9,7 +9,6 @@ import dev.bpflux.BpfException;
 import dev.bpflux.BpfNotSupportedException;
 import dev.bpflux.kernel.KernelVersion;
 import dev.bpflux.link.BpfLink;
-import dev.bpflux.testing.KernelRequirements;
 import dev.bpflux.testing.KernelTest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -125,8 +124,7 @@ class ExternsTest {
             assertEquals(kallsyms("init_task"), obj.global("addr_init_task").readLong());
             assertEquals(0, obj.global("addr_missing").readLong());
             assertTrue(obj.global("system_key_lookups").readLong() > 0);
-            // bpf_task_acquire/release are weak here: present from Linux 6.2, missing on the matrix's 6.1.
-            boolean taskKfuncs = KernelRequirements.kernelHasBtfFunc("bpf_task_acquire");
+            boolean taskKfuncs = Trigger.kernelHasFunction("bpf_task_acquire"); // Linux 6.2+
             assertEquals(taskKfuncs ? 1 : 0, obj.global("task_kfuncs_present").readLong());
             assertEquals(taskKfuncs, obj.global("acquired_pid").readInt() > 0);
             assertEquals(0, obj.global("missing_kfunc_present").readLong());

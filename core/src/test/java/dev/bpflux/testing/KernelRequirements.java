@@ -1,7 +1,5 @@
 package dev.bpflux.testing;
 
-import dev.bpflux.obj.btf.Btf;
-import dev.bpflux.obj.btf.BtfKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -35,18 +33,5 @@ public final class KernelRequirements {
     /** Whether the running kernel was built with kprobes (CONFIG_KPROBES): not on the dev host. */
     public static boolean kernelHasKprobes() {
         return Files.exists(Path.of("/sys/bus/event_source/devices/kprobe/type"));
-    }
-
-    /**
-     * Whether vmlinux BTF has a FUNC named {@code name}: a kfunc a program can call where the kernel
-     * registered it (bpf_task_acquire: Linux 6.2+, so not on the matrix's 6.1).
-     */
-    public static boolean kernelHasBtfFunc(String name) {
-        return KernelBtf.VMLINUX.findByName(name, BtfKind.FUNC).length > 0;
-    }
-
-    /** Parsed once: reading vmlinux BTF takes seconds in the emulated matrix guests. */
-    private static final class KernelBtf {
-        static final Btf VMLINUX = Btf.readKernel();
     }
 }

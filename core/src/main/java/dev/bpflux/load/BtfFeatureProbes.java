@@ -1,74 +1,22 @@
 package dev.bpflux.load;
 
-import com.sun.jna.Memory;
 import dev.bpflux.BpfException;
-import dev.bpflux.sys.Bpf;
-import dev.bpflux.sys.BpfAttr;
-import dev.bpflux.sys.Errno;
-import dev.bpflux.sys.OwnedFd;
-import dev.bpflux.sys.SyscallErrors;
+import dev.bpflux.BpfPermissionException;
+import dev.bpflux.BpfSyscallException;
+import dev.bpflux.prog.LoadedBtf;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * BTF loaded into the kernel ({@code BPF_BTF_LOAD}, Linux 4.18), owning its descriptor: what maps
- * ({@code btf_fd}) and programs ({@code prog_btf_fd}) refer to.
+ * Which BTF kinds the running kernel's BTF checker accepts, probed once per JVM by loading tiny BTF
+ * blobs (as libbpf does), so {@link ObjectBtfFixer} replaces only what this kernel lacks.
  */
-final class LoadedBtf implements AutoCloseable {
-    private static final int LOG_SIZE = 1 << 20;
+final class BtfFeatureProbes {
     private static volatile ObjectBtfFixer.BtfFeatures features;
 
-    private final OwnedFd fd;
-
-    private LoadedBtf(OwnedFd fd) {
-        this.fd = fd;
-    }
-
-    OwnedFd fd() {
-        return fd;
-    }
-
-    /** Loads {@code blob}; on failure loads again with a log and puts its tail in the exception. */
-    static LoadedBtf load(byte[] blob, String what) {
-        int r = tryLoad(blob, null);
-        if (r >= 0) {
-            return new LoadedBtf(OwnedFd.adopt(r, "BTF of " + what));
-        }
-        String[] log = new String[1];
-        r = tryLoad(blob, log);
-        if (r >= 0) {
-            return new LoadedBtf(OwnedFd.adopt(r, "BTF of " + what));
-        }
-        String tail = log[0] == null || log[0].isBlank() ? "" : "; kernel BTF log: "
-                + String.join(" | ", tail(log[0], 6));
-        throw SyscallErrors.exception("BPF_BTF_LOAD of " + what, -r, "the kernel rejected the object's BTF" + tail);
-    }
-
-    private static String[] tail(String log, int lines) {
-        String[] all = log.strip().split("\n");
-        int from = Math.max(0, all.length - lines);
-        String[] out = new String[all.length - from];
-        System.arraycopy(all, from, out, 0, out.length);
-        return out;
-    }
-
-    private static int tryLoad(byte[] blob, String[] logOut) {
-        try (Memory m = new Memory(blob.length); BpfAttr.BtfLoad attr = new BpfAttr.BtfLoad();
-             Memory log = logOut == null ? null : new Memory(LOG_SIZE)) {
-            m.write(0, blob, 0, blob.length);
-            attr.btf(m, blob.length);
-            if (log != null) {
-                log.setByte(0, (byte) 0);
-                attr.log(log, LOG_SIZE, 1);
-            }
-            int r = Bpf.system().tryCall(attr);
-            if (log != null) {
-                logOut[0] = log.getString(0, StandardCharsets.UTF_8.name());
-            }
-            return r;
-        }
+    private BtfFeatureProbes() {
     }
 
     /** Which BTF kinds this kernel accepts; probed once by loading tiny blobs, as libbpf does. */
@@ -90,21 +38,20 @@ final class LoadedBtf implements AutoCloseable {
         return f;
     }
 
+    @SuppressWarnings("try") // the probe BTF is only loaded and closed
     private static boolean probe(byte[] types, String strings) {
         byte[] str = strings.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(24 + types.length + str.length).order(ByteOrder.LITTLE_ENDIAN);
         b.putShort((short) 0xeB9F).put((byte) 1).put((byte) 0).putInt(24);
         b.putInt(0).putInt(types.length).putInt(types.length).putInt(str.length);
         b.put(types).put(str);
-        int r = tryLoad(b.array(), null);
-        if (r >= 0) {
-            OwnedFd.adopt(r, "BTF feature probe").close();
+        try (LoadedBtf loaded = LoadedBtf.load(b.array(), "BTF feature probe")) {
             return true;
+        } catch (BpfPermissionException e) {
+            throw new BpfException("probing BTF support needs CAP_BPF or CAP_SYS_ADMIN: " + e.getMessage(), e);
+        } catch (BpfSyscallException rejected) {
+            return false;
         }
-        if (r == -Errno.EPERM) {
-            throw new BpfException("probing BTF support needs CAP_BPF or CAP_SYS_ADMIN (BPF_BTF_LOAD failed with EPERM)");
-        }
-        return false;
     }
 
     // Tiny BTF encoders for the probes ({@code struct btf_type}: name_off, info, size/type, then kind data).
@@ -152,10 +99,5 @@ final class LoadedBtf implements AutoCloseable {
             }
         }
         return b.array();
-    }
-
-    @Override
-    public void close() {
-        fd.close();
     }
 }
