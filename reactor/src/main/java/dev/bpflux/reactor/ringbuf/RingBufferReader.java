@@ -174,9 +174,11 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
             closeOnLoop(null);
             return;
         }
-        if (loop.inLoop() || closed.get()) {
+        if (loop.inLoop()) {
             return;
         }
+        // Not "closed.get()": the loop sets it when closeOnLoop starts, before it unmaps. Only the
+        // latch (counted down after the unmap) says the memory is gone; it is free once it is.
         loop.wakeup();
         try {
             closedLatch.await(options.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
