@@ -1,6 +1,7 @@
 package dev.bpflux.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import dev.bpflux.sys.KernelObjectName;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -206,7 +207,7 @@ class LibbpfDifferentialTest {
         TreeSet<String> libbpfMaps = new TreeSet<>();
         m = ENTRY.matcher(json.substring(programsEnd));
         while (m.find()) {
-            libbpfMaps.add(dev.bpflux.map.MapDefinition.sanitizeName(m.group(1))); // the kernel keeps 15 bytes
+            libbpfMaps.add(KernelObjectName.sanitize(m.group(1))); // the kernel keeps 15 bytes
         }
         View libbpf = view(libbpfPrograms);
 
