@@ -1,6 +1,7 @@
 package dev.bpflux.load;
 
 import dev.bpflux.BpfException;
+import dev.bpflux.sys.KernelObjectName;
 import dev.bpflux.BpfNotSupportedException;
 import dev.bpflux.BpfVerifierException;
 import dev.bpflux.kernel.KernelVersion;
@@ -92,7 +93,7 @@ final class ObjectLoader {
         int pfxLen = section.indexOf('.', 1) >= 0 ? 0 : Math.min(16 - sfxLen - 1, objectName.length());
         pfxLen = Math.max(0, pfxLen);
         String name = objectName.substring(0, pfxLen) + section;
-        return MapDefinition.sanitizeName(name);
+        return KernelObjectName.sanitize(name);
     }
 
     private static Map<String, DataSectionSpec> applyVariables(BpfObjectSpec spec, LoadOptions options) {

@@ -1,5 +1,7 @@
 package dev.bpflux.map;
 
+import dev.bpflux.sys.KernelObjectName;
+
 import dev.bpflux.obj.MapType;
 
 import java.util.Objects;
@@ -32,7 +34,7 @@ public record MapDefinition(MapType type, int keySize, int valueSize, int maxEnt
 
     public MapDefinition {
         Objects.requireNonNull(type, "type");
-        name = sanitizeName(name);
+        name = KernelObjectName.sanitize(name);
     }
 
     /** A builder for a map of {@code type}. */
@@ -59,20 +61,6 @@ public record MapDefinition(MapType type, int keySize, int valueSize, int maxEnt
         return b;
     }
 
-    /** Truncates to 15 bytes (BPF_OBJ_NAME_LEN - 1) and replaces characters the kernel refuses with '_'. */
-    public static String sanitizeName(String name) {
-        if (name == null) {
-            return "";
-        }
-        StringBuilder sb = new StringBuilder(Math.min(name.length(), 15));
-        for (int i = 0; i < name.length() && sb.length() < 15; i++) {
-            char c = name.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
-                    || c == '.';
-            sb.append(ok ? c : '_');
-        }
-        return sb.toString();
-    }
 
     /** Mutable builder; {@link #build()} makes the immutable definition. */
     public static final class Builder {

@@ -1,5 +1,7 @@
 package dev.bpflux.prog;
 
+import dev.bpflux.sys.KernelObjectName;
+
 import dev.bpflux.obj.ProgramType;
 import dev.bpflux.obj.AttachType;
 
@@ -45,7 +47,7 @@ public final class ProgramLoadRequest {
     private ProgramLoadRequest(Builder b) {
         this.type = Objects.requireNonNull(b.type, "type");
         this.expectedAttachType = b.expectedAttachType;
-        this.name = sanitizeName(b.name);
+        this.name = KernelObjectName.sanitize(b.name);
         if (b.instructions.length == 0 || b.instructions.length % 8 != 0) {
             throw new IllegalArgumentException("program '" + name + "': instructions must be a non-empty multiple "
                     + "of 8 bytes, got " + b.instructions.length);
@@ -79,20 +81,6 @@ public final class ProgramLoadRequest {
         return new Builder(type, instructions);
     }
 
-    /** Truncates to 15 bytes and replaces characters the kernel refuses with '_'. */
-    public static String sanitizeName(String name) {
-        if (name == null) {
-            return "";
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < name.length() && sb.length() < 15; i++) {
-            char c = name.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
-                    || c == '.';
-            sb.append(ok ? c : '_');
-        }
-        return sb.toString();
-    }
 
     public ProgramType type() { return type; }
     /** The expected attach type, or null when the program type needs none. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.bpflux.BpfException;
+import dev.bpflux.sys.KernelObjectName;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.obj.BpfObjectSpec;
 import dev.bpflux.obj.ExternSpec;
@@ -220,7 +221,7 @@ class LibbpfDifferentialTest {
         TreeSet<String> libbpfMaps = new TreeSet<>();
         m = ENTRY.matcher(json.substring(programsEnd));
         while (m.find()) {
-            libbpfMaps.add(dev.bpflux.map.MapDefinition.sanitizeName(m.group(1))); // the kernel keeps 15 bytes
+            libbpfMaps.add(KernelObjectName.sanitize(m.group(1))); // the kernel keeps 15 bytes
         }
         View libbpf = view(libbpfPrograms);
 

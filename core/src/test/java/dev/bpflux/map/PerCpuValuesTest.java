@@ -1,6 +1,7 @@
 package dev.bpflux.map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import dev.bpflux.sys.KernelObjectName;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -42,7 +43,7 @@ class PerCpuValuesTest {
 
     @Test
     void namesAreSanitized() {
-        assertEquals("my_map.with_a_v", MapDefinition.sanitizeName("my-map.with a very long name"));
-        assertEquals("", MapDefinition.sanitizeName(null));
+        assertEquals("my_map.with_a_v", KernelObjectName.sanitize("my-map.with a very long name"));
+        assertEquals("", KernelObjectName.sanitize(null));
     }
 }
