@@ -10,8 +10,7 @@ import dev.bpflux.sys.OwnedFd;
 
 /**
  * Facts about the running kernel the loader needs beyond {@code dev.bpflux.kernel}'s, each found once
- * per JVM and cached: BTF kinds the checker accepts, whether arrays can be mmap'd, whether this
- * process is privileged.
+ * per JVM and cached: BTF kinds the checker accepts, whether arrays can be mmap'd.
  */
 final class LoaderFacts {
     private static volatile Boolean mmapableArrays;
@@ -20,10 +19,11 @@ final class LoaderFacts {
     }
 
     static ObjectBtfFixer.BtfFeatures btfFeatures() {
-        return LoadedBtf.features();
+        return BtfFeatureProbes.features();
     }
 
     /** {@code BPF_F_MMAPABLE} arrays (Linux 5.5): probed by creating one. */
+    @SuppressWarnings("try") // the probe map is only created and closed
     static boolean mmapableArrays() {
         Boolean m = mmapableArrays;
         if (m == null) {
@@ -36,22 +36,6 @@ final class LoaderFacts {
             mmapableArrays = m;
         }
         return m;
-    }
-
-    /** Whether this process has the capabilities to load any program (CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON). */
-    static boolean privileged() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-                if (line.startsWith("CapEff:")) {
-                    long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                    // CAP_SYS_ADMIN = 21, CAP_PERFMON = 38, CAP_BPF = 39 (linux/capability.h)
-                    return (caps & (1L << 21)) != 0 || ((caps & (1L << 38)) != 0 && (caps & (1L << 39)) != 0);
-                }
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            return false;
-        }
-        return false;
     }
 
     /** A descriptor for the kernel BTF object with id {@code id} (a module's, for kfuncs and attach targets). */
