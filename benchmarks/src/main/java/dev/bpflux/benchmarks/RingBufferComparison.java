@@ -51,16 +51,13 @@ public final class RingBufferComparison {
         int latencySeconds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         StringBuilder line = new StringBuilder("java:");
 
-        double[] fluxRounds = drainFlux(drainRounds);
-        double[] batchRounds = drainBatch(drainRounds);
-        double flux = median(fluxRounds);
-        double batch = median(batchRounds);
-        System.out.printf(Locale.ROOT, "bpflux drain Flux<T>:      %8.1f M records/s (%.2f ns/record) median of %d rounds, %.1f-%.1f%n",
-                flux / 1e6, 1e9 / flux, fluxRounds.length, fluxRounds[0] / 1e6, fluxRounds[fluxRounds.length - 1] / 1e6);
-        System.out.printf(Locale.ROOT, "bpflux drain RecordBatch:  %8.1f M records/s (%.2f ns/record) median of %d rounds, %.1f-%.1f%n",
-                batch / 1e6, 1e9 / batch, batchRounds.length, batchRounds[0] / 1e6, batchRounds[batchRounds.length - 1] / 1e6);
-        line.append(String.format(Locale.ROOT, " drain_flux_rps=%.0f drain_batch_rps=%.0f drain_flux_min_rps=%.0f drain_batch_min_rps=%.0f",
-                flux, batch, fluxRounds[0], batchRounds[0]));
+        DrainFigures flux = drainFlux(drainRounds);
+        DrainFigures batch = drainBatch(drainRounds);
+        flux.print("Flux<T>:    ");
+        batch.print("RecordBatch:");
+        line.append(String.format(Locale.ROOT, " drain_flux_rps=%.0f drain_batch_rps=%.0f drain_flux_median_rps=%.0f"
+                + " drain_batch_median_rps=%.0f drain_flux_min_rps=%.0f drain_batch_min_rps=%.0f",
+                flux.aggregate(), batch.aggregate(), flux.median(), batch.median(), flux.rounds()[0], batch.rounds()[0]));
 
         long[] live = live(liveSeconds);
         double allocPerRecord = live[4] / (double) Math.max(1, live[5]);
@@ -93,10 +90,22 @@ public final class RingBufferComparison {
     private static final int WARM_UP_ROUNDS = 10;
     private static final long WARM_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
 
-    /** Sorted per-round rates -> the median. */
-    static double median(double[] sorted) {
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    /**
+     * A timed drain: {@code aggregate} is all records over all time of the timed rounds (what the
+     * libbpf baseline reports, so the ratio compares like with like), {@code rounds} each round's
+     * rate, sorted.
+     */
+    record DrainFigures(double aggregate, double[] rounds) {
+        double median() {
+            int n = rounds.length;
+            return n % 2 == 1 ? rounds[n / 2] : (rounds[n / 2 - 1] + rounds[n / 2]) / 2;
+        }
+
+        void print(String shape) {
+            System.out.printf(Locale.ROOT, "bpflux drain %s %8.1f M records/s (%.2f ns/record) over %d rounds;"
+                    + " per round median %.1f, %.1f-%.1f%n", shape, aggregate / 1e6, 1e9 / aggregate, rounds.length,
+                    median() / 1e6, rounds[0] / 1e6, rounds[rounds.length - 1] / 1e6);
+        }
     }
 
     /** Triggers the producer until the ring is full (the producer starts dropping). */
@@ -141,7 +150,7 @@ public final class RingBufferComparison {
         }
     }
 
-    static double[] drainFlux(int rounds) throws InterruptedException {
+    static DrainFigures drainFlux(int rounds) throws InterruptedException {
         try (ProducerObject producer = ProducerObject.create(RING, 500)) {
             Sample sample = new Sample();
             RecordDecoder<Sample> decoder = r -> {
@@ -157,6 +166,8 @@ public final class RingBufferComparison {
             RingBufferReceiver.create(producer.ring(), RingBufferOptions.create().withName("drain-flux"))
                     .receive(decoder).subscribe(drainer);
             double[] rates = new double[rounds];
+            long records = 0;
+            long nanos = 0;
             long consumed = 0;
             long warmUpEnd = System.nanoTime() + WARM_UP_NANOS;
             int warmUp = 0;
@@ -170,16 +181,18 @@ public final class RingBufferComparison {
                 if (warmUp < WARM_UP_ROUNDS || System.nanoTime() < warmUpEnd) {
                     warmUp++;
                 } else {
+                    records += drainer.count - drainer.firstCount;
+                    nanos += drainer.last - drainer.first;
                     rates[i++] = (drainer.count - drainer.firstCount) / ((drainer.last - drainer.first) / 1e9);
                 }
             }
             drainer.dispose();
             Arrays.sort(rates);
-            return rates;
+            return new DrainFigures(records / (nanos / 1e9), rates);
         }
     }
 
-    static double[] drainBatch(int rounds) throws InterruptedException {
+    static DrainFigures drainBatch(int rounds) throws InterruptedException {
         try (ProducerObject producer = ProducerObject.create(RING, 500)) {
             long[] seqSum = new long[1];
             Consumer<ByteBuf> reader = r -> seqSum[0] += r.getLongLE(r.readerIndex());
@@ -196,6 +209,8 @@ public final class RingBufferComparison {
             RingBufferReceiver.create(producer.ring(), RingBufferOptions.create().withName("drain-batch")
                     .withBatchSize(8192)).receiveBatches().subscribe(drainer);
             double[] rates = new double[rounds];
+            long records = 0;
+            long nanos = 0;
             long consumed = 0;
             long warmUpEnd = System.nanoTime() + WARM_UP_NANOS;
             int warmUp = 0;
@@ -209,12 +224,14 @@ public final class RingBufferComparison {
                 if (warmUp < WARM_UP_ROUNDS || System.nanoTime() < warmUpEnd) {
                     warmUp++;
                 } else {
+                    records += drainer.count - drainer.firstCount;
+                    nanos += drainer.last - drainer.first;
                     rates[i++] = (drainer.count - drainer.firstCount) / ((drainer.last - drainer.first) / 1e9);
                 }
             }
             drainer.dispose();
             Arrays.sort(rates);
-            return rates;
+            return new DrainFigures(records / (nanos / 1e9), rates);
         }
     }
 
