@@ -51,11 +51,13 @@ public final class RingBufferComparison {
         int latencySeconds = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         StringBuilder line = new StringBuilder("java:");
 
-        double flux = drainFlux(drainRounds);
-        double batch = drainBatch(drainRounds);
-        System.out.printf(Locale.ROOT, "bpflux drain Flux<T>:      %8.1f M records/s (%.2f ns/record)%n", flux / 1e6, 1e9 / flux);
-        System.out.printf(Locale.ROOT, "bpflux drain RecordBatch:  %8.1f M records/s (%.2f ns/record)%n", batch / 1e6, 1e9 / batch);
-        line.append(String.format(Locale.ROOT, " drain_flux_rps=%.0f drain_batch_rps=%.0f", flux, batch));
+        DrainFigures flux = drainFlux(drainRounds);
+        DrainFigures batch = drainBatch(drainRounds);
+        flux.print("Flux<T>:    ");
+        batch.print("RecordBatch:");
+        line.append(String.format(Locale.ROOT, " drain_flux_rps=%.0f drain_batch_rps=%.0f drain_flux_median_rps=%.0f"
+                + " drain_batch_median_rps=%.0f drain_flux_min_rps=%.0f drain_batch_min_rps=%.0f",
+                flux.aggregate(), batch.aggregate(), flux.median(), batch.median(), flux.rounds()[0], batch.rounds()[0]));
 
         long[] live = live(liveSeconds);
         double allocPerRecord = live[4] / (double) Math.max(1, live[5]);
@@ -80,6 +82,32 @@ public final class RingBufferComparison {
         System.out.println(line);
     }
 
+    /**
+     * Warm-up rounds before a drain is timed: at least this many, and at least {@link #WARM_UP_NANOS}
+     * of them, so that C2 compiled the reader loop (on a loaded 2-vCPU machine the compile queue can
+     * hold a method for half a second) before the first timed round.
+     */
+    private static final int WARM_UP_ROUNDS = 10;
+    private static final long WARM_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
+
+    /**
+     * A timed drain: {@code aggregate} is all records over all time of the timed rounds (what the
+     * libbpf baseline reports, so the ratio compares like with like), {@code rounds} each round's
+     * rate, sorted.
+     */
+    record DrainFigures(double aggregate, double[] rounds) {
+        double median() {
+            int n = rounds.length;
+            return n % 2 == 1 ? rounds[n / 2] : (rounds[n / 2 - 1] + rounds[n / 2]) / 2;
+        }
+
+        void print(String shape) {
+            System.out.printf(Locale.ROOT, "bpflux drain %s %8.1f M records/s (%.2f ns/record) over %d rounds;"
+                    + " per round median %.1f, %.1f-%.1f%n", shape, aggregate / 1e6, 1e9 / aggregate, rounds.length,
+                    median() / 1e6, rounds[0] / 1e6, rounds[rounds.length - 1] / 1e6);
+        }
+    }
+
     /** Triggers the producer until the ring is full (the producer starts dropping). */
     private static void fill(ProducerObject producer) {
         long dropped = producer.dropped();
@@ -93,6 +121,7 @@ public final class RingBufferComparison {
         volatile CountDownLatch done;
         long target;
         long count;
+        long firstCount;
         long first;
         long last;
 
@@ -110,6 +139,8 @@ public final class RingBufferComparison {
         void record(long n) {
             if (count == 0) {
                 first = System.nanoTime();
+                // what came with the first stamp was read before the clock started
+                firstCount = n;
             }
             count += n;
             if (count >= target) {
@@ -119,7 +150,7 @@ public final class RingBufferComparison {
         }
     }
 
-    static double drainFlux(int rounds) throws InterruptedException {
+    static DrainFigures drainFlux(int rounds) throws InterruptedException {
         try (ProducerObject producer = ProducerObject.create(RING, 500)) {
             Sample sample = new Sample();
             RecordDecoder<Sample> decoder = r -> {
@@ -134,27 +165,34 @@ public final class RingBufferComparison {
             };
             RingBufferReceiver.create(producer.ring(), RingBufferOptions.create().withName("drain-flux"))
                     .receive(decoder).subscribe(drainer);
-            double total = 0;
+            double[] rates = new double[rounds];
             long records = 0;
+            long nanos = 0;
             long consumed = 0;
-            for (int i = 0; i < rounds + 10; i++) {
+            long warmUpEnd = System.nanoTime() + WARM_UP_NANOS;
+            int warmUp = 0;
+            for (int i = 0; i < rounds; ) {
                 fill(producer);
                 long n = producer.produced() - consumed;
                 drainer.arm(n);
                 drainer.request(n);
                 drainer.done.await(30, TimeUnit.SECONDS);
                 consumed += drainer.count;
-                if (i >= 10) { // the first rounds warm the JIT up
-                    total += drainer.last - drainer.first;
-                    records += drainer.count - 1;
+                if (warmUp < WARM_UP_ROUNDS || System.nanoTime() < warmUpEnd) {
+                    warmUp++;
+                } else {
+                    records += drainer.count - drainer.firstCount;
+                    nanos += drainer.last - drainer.first;
+                    rates[i++] = (drainer.count - drainer.firstCount) / ((drainer.last - drainer.first) / 1e9);
                 }
             }
             drainer.dispose();
-            return records / (total / 1e9);
+            Arrays.sort(rates);
+            return new DrainFigures(records / (nanos / 1e9), rates);
         }
     }
 
-    static double drainBatch(int rounds) throws InterruptedException {
+    static DrainFigures drainBatch(int rounds) throws InterruptedException {
         try (ProducerObject producer = ProducerObject.create(RING, 500)) {
             long[] seqSum = new long[1];
             Consumer<ByteBuf> reader = r -> seqSum[0] += r.getLongLE(r.readerIndex());
@@ -170,24 +208,30 @@ public final class RingBufferComparison {
             };
             RingBufferReceiver.create(producer.ring(), RingBufferOptions.create().withName("drain-batch")
                     .withBatchSize(8192)).receiveBatches().subscribe(drainer);
-            double total = 0;
+            double[] rates = new double[rounds];
             long records = 0;
+            long nanos = 0;
             long consumed = 0;
-            for (int i = 0; i < rounds + 10; i++) {
+            long warmUpEnd = System.nanoTime() + WARM_UP_NANOS;
+            int warmUp = 0;
+            for (int i = 0; i < rounds; ) {
                 fill(producer);
                 long n = producer.produced() - consumed;
                 drainer.arm(n);
                 drainer.request(1);
                 drainer.done.await(30, TimeUnit.SECONDS);
                 consumed += drainer.count;
-                if (i >= 10) {
-                    total += drainer.last - drainer.first;
-                    // the first batch's records are read before the clock starts
-                    records += drainer.count;
+                if (warmUp < WARM_UP_ROUNDS || System.nanoTime() < warmUpEnd) {
+                    warmUp++;
+                } else {
+                    records += drainer.count - drainer.firstCount;
+                    nanos += drainer.last - drainer.first;
+                    rates[i++] = (drainer.count - drainer.firstCount) / ((drainer.last - drainer.first) / 1e9);
                 }
             }
             drainer.dispose();
-            return records / (total / 1e9);
+            Arrays.sort(rates);
+            return new DrainFigures(records / (nanos / 1e9), rates);
         }
     }
 

@@ -105,8 +105,17 @@ final class RingBufferConsumer {
     /**
      * Decodes and emits up to {@code limit} committed records, publishing the consumer position
      * after each decode (before {@code onNext}, since the value no longer needs the bytes).
-     * Discarded records are skipped and not counted. Stops at an empty ring or a busy record.
-     * A decoder exception propagates with the failing record left unconsumed.
+     * Discarded records are skipped and not counted. Stops at the producer position read on entry
+     * (the caller calls again while {@link #hasData()}), at a busy record, or when {@code out}
+     * says stop. A decoder exception propagates with the failing record left unconsumed.
+     *
+     * <p>Shaped for the JIT: every way a call ends (no more data, limit reached, busy record) goes
+     * through one branch, computed without branches from the positions and the header, so that
+     * branch is taken at least once per call and its profile is never "never taken". C2 turns a
+     * never-taken branch into an uncommon trap; when the ring later ran empty or met a busy record
+     * for the first time (the common case in a live stream compiled during a drain), the trap
+     * threw the compiled loop away and the stream ran interpreted until C2 got to recompile it,
+     * which on a loaded machine took up to half a second (and filled the ring).
      *
      * @param tally receives the payload bytes emitted, at index 0 (added to)
      * @return records emitted
@@ -115,26 +124,29 @@ final class RingBufferConsumer {
         final ByteBuffer area = producerArea;
         final ByteBuffer cpage = consumerPage;
         final ByteBuf v = view;
+        final int base = dataOffset;
+        final long m = mask;
+        final long prod = (long) LONG.getAcquire(area, 0);
         long cons = consumerPos;
-        long prod = (long) LONG.getAcquire(area, 0);
         long emitted = 0;
         long bytes = 0;
         try {
-            while (emitted < limit) {
-                if (cons == prod) {
-                    prod = (long) LONG.getAcquire(area, 0);
-                    if (cons == prod) {
-                        break;
-                    }
-                }
-                int off = dataOffset + (int) (cons & mask);
+            while (true) {
+                int off = base + (int) (cons & m);
+                // at cons == prod this reads a stale header inside the mapping; it is not used then
                 int header = (int) INT.getAcquire(area, off);
-                if ((header & BUSY_BIT) != 0) {
-                    break;
-                }
+                long more = prod ^ cons;
+                long room = limit - emitted;
+                // sign bit set iff data remains, room remains and the record is not busy (bit 31)
+                long go = (more | -more) & (room | -room) & ~(long) header;
+                // ... and not discarded (bit 30)
+                long emit = go & ~(long) (header << 1);
                 int len = header & ~(BUSY_BIT | DISCARD_BIT);
                 long next = cons + ((len + HEADER_SIZE + 7) & ~7);
-                if ((header & DISCARD_BIT) != 0) {
+                if (emit >= 0) {
+                    if (go >= 0) {
+                        break; // empty up to prod, limit reached, or busy
+                    }
                     discarded++;
                     cons = next;
                     LONG.setRelease(cpage, 0, cons);

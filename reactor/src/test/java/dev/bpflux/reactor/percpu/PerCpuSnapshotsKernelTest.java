@@ -21,8 +21,9 @@ import reactor.test.StepVerifier;
 @KernelTest
 class PerCpuSnapshotsKernelTest {
 
-    private static byte[] u64(long v) {
-        return ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(v).array();
+    // the program keys its hashes by the calling thread's id, a u32
+    private static byte[] u32(int v) {
+        return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(v).array();
     }
 
     private static void snapshotsCountTriggers(PerCpuCounterProgram counters, BpfMap map, byte[] key) {
@@ -69,26 +70,35 @@ class PerCpuSnapshotsKernelTest {
     void hashSnapshotsThroughBatchLookup() {
         try (PerCpuCounterProgram counters = PerCpuCounterProgram.create()) {
             // the program keys by the calling thread's id; StepVerifier runs the then() hooks on this thread
-            snapshotsCountTriggers(counters, counters.hash(), u64(ProcessCalls.gettid()));
+            snapshotsCountTriggers(counters, counters.hash(), u32(ProcessCalls.gettid()));
         }
     }
 
     @Test
     void lruHashSnapshots() {
         try (PerCpuCounterProgram counters = PerCpuCounterProgram.create()) {
-            snapshotsCountTriggers(counters, counters.lru(), u64(ProcessCalls.gettid()));
+            snapshotsCountTriggers(counters, counters.lru(), u32(ProcessCalls.gettid()));
         }
     }
 
     @Test
     void readOnceSeesOnlyWrittenKeys() {
         try (PerCpuCounterProgram counters = PerCpuCounterProgram.create()) {
-            assertNull(PerCpuSnapshots.readOnce(counters.hash()).entry(u64(ProcessCalls.gettid())));
+            assertNull(PerCpuSnapshots.readOnce(counters.hash()).entry(u32(ProcessCalls.gettid())));
             counters.trigger(7);
             PerCpuSnapshot s = PerCpuSnapshots.readOnce(counters.hash());
             assertEquals(1, s.entries().size());
             assertEquals(7, s.total(0));
-            assertEquals(4, PerCpuSnapshots.readOnce(counters.array()).entries().size());
+            PerCpuSnapshot array = PerCpuSnapshots.readOnce(counters.array());
+            assertEquals(4, array.entries().size());
+            assertEquals(7, array.entry(0).sum(), "key 0 counts the calls");
+            assertEquals(7, counters.totalCalls(), "the .bss total agrees");
+            // key 1 holds cpu + 1 on each CPU that ran the program: values land at the right CPU index
+            long[] cpuSlots = array.entry(1).perCpu(0);
+            long[] calls = array.entry(0).perCpu(0);
+            for (int cpu = 0; cpu < cpuSlots.length; cpu++) {
+                assertEquals(calls[cpu] > 0 ? cpu + 1 : 0, cpuSlots[cpu], "cpu " + cpu);
+            }
         }
     }
 

@@ -48,6 +48,28 @@ class RingBufferConsumerTest {
     }
 
     @Test
+    void publishesThePositionPastEachRecordBeforeHandingItOn() {
+        // a take(n) ends the stream from inside onNext and a new subscription of the same ring starts
+        // from the published position at once: it must already be past the record being handed on
+        SimulatedRing ring = new SimulatedRing(4096);
+        RingBufferConsumer consumer = ring.consumer();
+        for (int i = 0; i < 10; i++) {
+            ring.offer(i, 16 + 8 * (i % 3), i == 4);
+        }
+        List<Long> positionsAtAccept = new ArrayList<>();
+        assertEquals(9, consumer.drain(100, SEQ, v -> positionsAtAccept.add(ring.consumerPos()), new long[1]));
+        List<Long> expected = new ArrayList<>();
+        long pos = 0;
+        for (int i = 0; i < 10; i++) {
+            pos += (16 + 8 * (i % 3) + 8 + 7) & ~7;
+            if (i != 4) { // the discarded one is skipped, its space freed with the next record
+                expected.add(pos);
+            }
+        }
+        assertEquals(expected, positionsAtAccept);
+    }
+
+    @Test
     void stopsAtABusyRecordAndResumesAfterCommit() {
         SimulatedRing ring = new SimulatedRing(4096);
         RingBufferConsumer consumer = ring.consumer();

@@ -20,7 +20,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 import reactor.test.StepVerifier;
 
-/** Ring buffer streams against the real kernel, fed by {@link RingBufferProducer}. */
+/** Ring buffer streams against the real kernel, fed by the clang-built {@link RingBufferProducer} object. */
 @KernelTest
 class RingBufferReceiverKernelTest {
     private static final RecordDecoder<Long> SEQ = r -> r.getLongLE(r.readerIndex());
@@ -56,7 +56,7 @@ class RingBufferReceiverKernelTest {
         int ringSize = 16384; // 682 records of 24 bytes (16 + 8 header)
         try (RingBufferProducer producer = RingBufferProducer.create(ringSize, 500)) {
             RingBufferReceiver receiver = RingBufferReceiver.create(producer.ring(), RingBufferOptions.create());
-            DropCounter drops = DropCounter.ofArrayValue(producer.state(), 16);
+            DropCounter drops = DropCounter.ofArrayValue(producer.bss(), producer.offsetOf("dropped"));
             List<Long> got = new ArrayList<>();
             StepVerifier.create(receiver.receive(SEQ), 0)
                     .then(() -> producer.trigger(1))
