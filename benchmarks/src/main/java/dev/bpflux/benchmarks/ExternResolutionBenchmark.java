@@ -34,7 +34,9 @@ import java.util.concurrent.TimeUnit;
  * {@code /proc/kallsyms}, as a process loading its first object does (what libbpf does on every load).</li>
  * <li>{@link #warm()}: the facts of a previous load reused (vmlinux BTF, config and the kallsyms
  * addresses cached): a process loading its second object with the same externs.</li>
- * <li>{@link #kallsymsScan()} and {@link #vmlinuxBtf()}: the two parts that dominate {@link #cold()}.</li>
+ * <li>{@link #coldScanningKallsyms()}: {@link #cold()} reading {@code /proc/kallsyms} instead of asking
+ * the kernel through {@code bpf_kallsyms_lookup_name()} (what happens on kernels before 5.16).</li>
+ * <li>{@link #kallsymsScan()}, {@link #kallsymsLookupName()} and {@link #vmlinuxBtf()}: the parts.</li>
  * </ul>
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar ExternResolution -f 1 -wi 3 -i 5</pre>
@@ -68,6 +70,12 @@ public class ExternResolutionBenchmark {
                 KernelConfigSource.system(), KallsymsReader.system());
     }
 
+    /** As {@link #coldFacts()}, scanning /proc/kallsyms. */
+    static RunningKernelFacts coldScanningFacts() {
+        return RunningKernelFacts.of(KernelBtfs.of(Path.of("/sys/kernel/btf"), Bpf.system()),
+                KernelConfigSource.system(), KallsymsReader.scanning());
+    }
+
     static ExternResolutions resolve(BpfObjectSpec object, RunningKernelFacts facts) {
         return ExternResolver.create(facts).resolveAll(object.externs(), object.btf().orElseThrow()).requireResolved();
     }
@@ -85,12 +93,22 @@ public class ExternResolutionBenchmark {
     }
 
     @Benchmark
+    public ExternResolutions coldScanningKallsyms() {
+        return resolve(object, coldScanningFacts());
+    }
+
+    @Benchmark
     public ExternResolutions warm() {
         return resolve(object, warmFacts);
     }
 
     @Benchmark
     public Object kallsymsScan() {
+        return KallsymsReader.scanning().lookup(Set.of("do_unlinkat", "vfs_read", "vfs_write"));
+    }
+
+    @Benchmark
+    public Object kallsymsLookupName() {
         return KallsymsReader.system().lookup(Set.of("do_unlinkat", "vfs_read", "vfs_write"));
     }
 

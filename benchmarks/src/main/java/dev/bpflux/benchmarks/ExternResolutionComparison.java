@@ -13,7 +13,8 @@ import java.util.Arrays;
 /**
  * bpflux's extern resolution and libbpf's load of the same object, timed in one run (root):
  * <ul>
- * <li>bpflux cold: fresh facts per iteration (vmlinux BTF parsed, config and kallsyms read);</li>
+ * <li>bpflux cold: fresh facts per iteration (vmlinux BTF parsed, config read, symbols looked up with
+ * {@code bpf_kallsyms_lookup_name()}); and the same scanning {@code /proc/kallsyms} instead;</li>
  * <li>bpflux warm: facts reused;</li>
  * <li>libbpf: {@code oracle time} of {@code extern_resolution.bpf.o} and of its twin without externs
  * ({@code extern_resolution_none.bpf.o}); libbpf times only whole loads, so the difference of the two
@@ -42,6 +43,12 @@ public final class ExternResolutionComparison {
             ExternResolutionBenchmark.resolve(object, ExternResolutionBenchmark.coldFacts());
             cold[i] = System.nanoTime() - t;
         }
+        long[] coldScan = new long[repeat];
+        for (int i = 0; i < repeat; i++) {
+            long t = System.nanoTime();
+            ExternResolutionBenchmark.resolve(object, ExternResolutionBenchmark.coldScanningFacts());
+            coldScan[i] = System.nanoTime() - t;
+        }
         RunningKernelFacts facts = ExternResolutionBenchmark.coldFacts();
         ExternResolutionBenchmark.resolve(object, facts);
         long[] warm = new long[repeat];
@@ -53,6 +60,8 @@ public final class ExternResolutionComparison {
         long withExterns = libbpfMedianLoad(oracle, objects.resolve("extern_resolution.bpf.o"), repeat);
         long without = libbpfMedianLoad(oracle, objects.resolve("extern_resolution_none.bpf.o"), repeat);
         System.out.printf("bpflux cold  median %6.1f ms  min %6.1f ms%n", median(cold) / 1e6, min(cold) / 1e6);
+        System.out.printf("bpflux cold, scanning /proc/kallsyms  median %6.1f ms  min %6.1f ms%n", median(coldScan) / 1e6,
+                min(coldScan) / 1e6);
         System.out.printf("bpflux warm  median %6.3f ms  min %6.3f ms%n", median(warm) / 1e6, min(warm) / 1e6);
         System.out.printf("libbpf load with externs    median %6.1f ms%n", withExterns / 1e6);
         System.out.printf("libbpf load without externs median %6.1f ms%n", without / 1e6);

@@ -11,10 +11,13 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * Reads {@code /proc/kallsyms} for the addresses of some symbols, in one streaming pass that keeps only
- * the wanted names ({@link KallsymsScanner}). The kernel formats the file as it is read (~120k lines,
- * tens of milliseconds), so it is read only when a program has untyped {@code __ksym} externs, and each
- * {@link #lookup} reads it once for all of them.
+ * Finds the addresses of kernel symbols for untyped {@code __ksym} externs. The kernel formats
+ * {@code /proc/kallsyms} as it is read (~120k lines, tens of milliseconds of kernel CPU), so
+ * {@link #system()} first asks the kernel directly, name by name, through a tiny BPF program calling
+ * {@code bpf_kallsyms_lookup_name()} (Linux 5.16, CAP_BPF and CAP_SYS_ADMIN; {@link KallsymsLookupProgram}),
+ * and reads the file only when that is not possible: older kernels, fewer privileges, or the kernel hiding
+ * addresses (then the file scan explains why). The file is read in one streaming pass that keeps only the
+ * wanted names ({@link KallsymsScanner}), and each {@link #lookup} reads it at most once.
  *
  * <p>Addresses read as 0 when {@code kernel.kptr_restrict} is 2, or 1 and the reader lacks CAP_SYSLOG;
  * {@link KallsymsLookup#zeroed()} says so, with {@link #restrictionReason()} explaining which.
@@ -22,13 +25,18 @@ import java.util.Set;
 public final class KallsymsReader {
     private static final Path PROC_KALLSYMS = Path.of("/proc/kallsyms");
     private static final Path KPTR_RESTRICT = Path.of("/proc/sys/kernel/kptr_restrict");
-    private static final KallsymsReader SYSTEM = new KallsymsReader(PROC_KALLSYMS);
+    private static final KallsymsReader SYSTEM = new KallsymsReader(PROC_KALLSYMS, dev.bpflux.sys.Bpf.system());
+    private static final KallsymsReader SCANNING = new KallsymsReader(PROC_KALLSYMS, null);
 
     private final Path path;
+    /** Asks the kernel through a BPF program when set; null: always scan the file. */
+    private final dev.bpflux.sys.Bpf bpf;
+    private volatile boolean programUnavailable;
     private volatile Boolean dataSymbols;
 
-    private KallsymsReader(Path path) {
+    private KallsymsReader(Path path, dev.bpflux.sys.Bpf bpf) {
         this.path = path;
+        this.bpf = bpf;
     }
 
     /** The running kernel's {@code /proc/kallsyms}. */
@@ -36,13 +44,36 @@ public final class KallsymsReader {
         return SYSTEM;
     }
 
+    /** The running kernel's {@code /proc/kallsyms}, always scanning the file (benchmarks, comparisons). */
+    public static KallsymsReader scanning() {
+        return SCANNING;
+    }
+
     /** A kallsyms-format file (tests, saved copies). */
     public static KallsymsReader of(Path path) {
-        return new KallsymsReader(path);
+        return new KallsymsReader(path, null);
+    }
+
+    /** Looks up {@code names}: through the kernel when possible, else in one pass over the file. */
+    public KallsymsLookup lookup(Set<String> names) {
+        if (bpf != null && !programUnavailable && !names.isEmpty()) {
+            java.util.Optional<KallsymsLookupProgram> prog = KallsymsLookupProgram.load(bpf);
+            if (prog.isEmpty()) {
+                programUnavailable = true; // old kernel or no privilege: it will not change
+            } else {
+                try (KallsymsLookupProgram p = prog.get()) {
+                    java.util.Optional<java.util.Map<String, java.util.List<Long>>> found = p.lookup(names);
+                    if (found.isPresent()) {
+                        return new KallsymsLookup(found.get(), false, "kernel symbols (kallsyms_lookup_name())", null);
+                    }
+                }
+            }
+        }
+        return scanFile(names);
     }
 
     /** Looks up {@code names} in one pass over the file. */
-    public KallsymsLookup lookup(Set<String> names) {
+    public KallsymsLookup scanFile(Set<String> names) {
         KallsymsScanner scanner = scan(names);
         KallsymsLookup l = scanner.finish(path.toString());
         if (dataSymbols == null) {

@@ -540,11 +540,6 @@ public final class CoreRelocator {
                 return res;
             }
             long[] n = fieldValue(kind, targ, false);
-            if (n == null) {
-                res.poison = true;
-                res.why = "bitfield cannot be read with a 64-bit load";
-                return res;
-            }
             res.newVal = n[0];
             res.newSz = (int) n[1];
             res.newTypeId = (int) n[2];
@@ -574,8 +569,8 @@ public final class CoreRelocator {
     }
 
     /**
-     * {val, size, typeId, validate} of a field relocation on {@code spec}; null when a bitfield cannot
-     * be covered by a 64-bit load (libbpf fails the whole load there; on the local side that is an error).
+     * {val, size, typeId, validate} of a field relocation on {@code spec}. A bitfield no 64-bit load
+     * covers is an error on either side (libbpf fails the load there too).
      */
     private long[] fieldValue(CoreReloKind kind, Spec spec, boolean isLocal) {
         if (kind == CoreReloKind.FIELD_EXISTS) {
@@ -609,10 +604,8 @@ public final class CoreRelocator {
             byteOff = bitOff / 8 / byteSz * byteSz;
             while (bitOff + bitSz - byteOff * 8 > byteSz * 8) {
                 if (byteSz >= 8) {
-                    if (isLocal) {
-                        throw new Invalid("bitfield cannot be read with a 64-bit load");
-                    }
-                    throw new Invalid("bitfield in the target kernel cannot be read with a 64-bit load");
+                    throw new Invalid("bitfield " + (isLocal ? "" : "in the target kernel ")
+                            + "cannot be read with a 64-bit load");
                 }
                 byteSz *= 2;
                 byteOff = bitOff / 8 / byteSz * byteSz;
