@@ -12,8 +12,8 @@ import com.sun.jna.Pointer;
 import dev.bpflux.BpfException;
 import dev.bpflux.BpfPermissionException;
 import dev.bpflux.BpfSyscallException;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +24,7 @@ class SyscallErrorsTest {
     static class FakeKernel implements SystemCalls {
         int bpfErrno;
         int bpfResult = 7;
-        final List<Integer> closed = new ArrayList<>();
+        final List<Integer> closed = new CopyOnWriteArrayList<>();
         final AtomicInteger nextFd = new AtomicInteger(100);
         int lastCmd = -1;
         int lastSize = -1;
@@ -125,6 +125,21 @@ class SyscallErrorsTest {
         assertEquals(List.of(42), k.closed);
         BpfException e = assertThrows(BpfException.class, fd::fd);
         assertEquals("map 'x' (fd 42) is already closed", e.getMessage());
+    }
+
+    @Test
+    void cleanerClosesAnUnreachableHandleAsASafetyNet() throws Exception {
+        FakeKernel k = new FakeKernel();
+        leak(k);
+        for (int i = 0; i < 200 && k.closed.isEmpty(); i++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertEquals(List.of(77), k.closed);
+    }
+
+    private static void leak(FakeKernel k) {
+        OwnedFd.adopt(77, "leaked map", k);
     }
 
     @Test
