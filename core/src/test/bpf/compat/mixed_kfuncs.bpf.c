@@ -3,8 +3,9 @@
  * One object for a fleet of kernels: one program needs kfuncs only newer kernels have, the other
  * needs nothing special. Loaded per program, the plain one works everywhere.
  *
- * Program count_getpid, tp/syscalls/sys_enter_getpid: getpid_calls += 1 for calls by target_tgid.
- *   Uses .bss and .rodata only.
+ * Program count_getpid, tp/syscalls/sys_enter_getpid: getpid_calls += 1 and hz = CONFIG_HZ for
+ *   calls by target_tgid. Uses .bss, .rodata and .kconfig only; CONFIG_HZ is __weak, so without
+ *   any kernel config it loads with hz = 0 (and a warning naming CONFIG_HZ).
  * Program count_cpus, tp_btf/task_newtask: builds a bpf_cpumask with bpf_cpumask_create/
  *   bpf_cpumask_copy/bpf_cpumask_weight/bpf_cpumask_release (kfuncs added in Linux 6.3, absent on
  *   Debian's 6.1) and records the new task's CPU count in last_weight. Uses the cpus map, so a
@@ -28,6 +29,9 @@ u32 bpf_cpumask_weight(const struct cpumask *cpumask) __ksym;
 
 const volatile __s32 target_tgid = 0;
 __u64 getpid_calls = 0;
+__u64 hz = 0;
+
+extern unsigned int CONFIG_HZ __kconfig __weak;
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -39,8 +43,10 @@ struct {
 SEC("tp/syscalls/sys_enter_getpid")
 int count_getpid(void *ctx)
 {
-    if ((__s32)(bpf_get_current_pid_tgid() >> 32) == target_tgid)
+    if ((__s32)(bpf_get_current_pid_tgid() >> 32) == target_tgid) {
         __sync_fetch_and_add(&getpid_calls, 1);
+        hz = CONFIG_HZ;
+    }
     return 0;
 }
 
