@@ -154,6 +154,9 @@ public final class CompatibilityCheck {
                         reasons.add(new CompatibilityReason(Kind.ATTACH_FAILED, "", e.getMessage()));
                     }
                 }
+            } catch (dev.bpflux.BpfVerifierException e) {
+                loads = false;
+                reasons.add(new CompatibilityReason(Kind.VERIFIER_REJECTED, "", e.getMessage()));
             } catch (BpfException e) {
                 loads = false;
                 reasons.add(new CompatibilityReason(Kind.LOAD_FAILED, "", e.getMessage()));

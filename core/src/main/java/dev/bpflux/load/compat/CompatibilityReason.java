@@ -76,7 +76,13 @@ public record CompatibilityReason(Kind kind, String subject, String message) {
         BPF_LSM_INACTIVE(Effect.ATTACH),
         /** Attaching needs input the section cannot give (an interface, cgroup, binary, perf event). */
         NEEDS_TARGET(Effect.NOTE),
-        /** Verify mode: loading the program alone failed (the loader's message). */
+        /**
+         * Verify mode: the verifier rejected the program's code (the message ends with the log's tail). Analysis
+         * does not run the verifier, so this is the one load failure it cannot foresee: a program bug, or a
+         * verifier rule that differs between kernels (e.g. return value ranges of LSM programs on 6.12).
+         */
+        VERIFIER_REJECTED(Effect.LOAD),
+        /** Verify mode: loading the program alone failed for another reason (the loader's message). */
         LOAD_FAILED(Effect.LOAD),
         /** Verify mode: attaching the loaded program failed (the attach error's message). */
         ATTACH_FAILED(Effect.ATTACH);

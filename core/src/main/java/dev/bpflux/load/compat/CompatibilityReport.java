@@ -59,10 +59,8 @@ public record CompatibilityReport(String object, String kernelRelease, boolean v
             sb.append(String.format(fmt, p.program(), p.section(), p.loads() ? "yes" : "no", p.attach().text(),
                     p.reasons().size()));
             for (CompatibilityReason r : p.reasons()) {
-                String m = r.message();
-                int nl = m.indexOf('\n');
                 sb.append("  - ").append(r.kind().jsonName()).append(r.subject().isEmpty() ? "" : " " + r.subject())
-                        .append(": ").append(nl < 0 ? m : m.substring(0, nl) + " ...").append('\n');
+                        .append(": ").append(r.message().strip().replace("\n", "\n      ")).append('\n');
             }
         }
         for (String w : warnings) {

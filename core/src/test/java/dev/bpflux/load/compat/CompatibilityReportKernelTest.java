@@ -19,6 +19,7 @@ import static dev.bpflux.load.compat.CompatibilityReason.Kind.KPROBES_UNAVAILABL
 import static dev.bpflux.load.compat.CompatibilityReason.Kind.LOAD_FAILED;
 import static dev.bpflux.load.compat.CompatibilityReason.Kind.MISSING_KFUNC;
 import static dev.bpflux.load.compat.CompatibilityReason.Kind.TYPED_KSYM_NEEDS_KALLSYMS_ALL;
+import static dev.bpflux.load.compat.CompatibilityReason.Kind.VERIFIER_REJECTED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,6 +53,12 @@ class CompatibilityReportKernelTest {
         assertEquals(analysis.programs().size(), verified.programs().size());
         for (ProgramCompatibility a : analysis.programs()) {
             ProgramCompatibility v = verified.program(a.program());
+            if (a.loads() && !v.loads() && v.has(VERIFIER_REJECTED) && !v.has(LOAD_FAILED)) {
+                // The one failure analysis cannot foresee: the verifier refusing the program's code.
+                System.out.println("beyond analysis: " + analysis.object() + " " + a.program()
+                        + " was rejected by this kernel's verifier");
+                continue;
+            }
             assertEquals(v.loads(), a.loads(), () -> "load verdict of " + a.program() + " in " + analysis.object()
                     + ":\n" + analysis.toText() + verified.toText());
             assertEquals(v.attach(), a.attach(), () -> "attach verdict of " + a.program() + " in " + analysis.object()
@@ -119,7 +126,10 @@ class CompatibilityReportKernelTest {
         }
     }
 
-    /** What analysis cannot see: the verifier rejecting the program's own code. Verify mode does. */
+    /**
+     * What analysis cannot see: the verifier rejecting the program's own code. Verify mode does, as
+     * {@code verifier_rejected}; {@link #assertAgree} lets only that kind of failure differ.
+     */
     @Test
     void verifierRejectionsShowOnlyInVerifyMode() {
         CompatibilityReport[] r = analyzeAndVerify(CORPUS.resolve(VERIFIER_REJECT));
@@ -127,7 +137,7 @@ class CompatibilityReportKernelTest {
         assertTrue(a.loads(), a::toString);
         ProgramCompatibility v = r[1].program("read_past_stack");
         assertFalse(v.loads(), v::toString);
-        assertTrue(v.reasons(LOAD_FAILED).get(0).message().contains("verifier log"), v::toString);
+        assertTrue(v.reasons(VERIFIER_REJECTED).get(0).message().contains("verifier log"), v::toString);
         assertTrue(r[0].program("accepted").loads());
         assertTrue(r[1].program("accepted").loads());
     }
