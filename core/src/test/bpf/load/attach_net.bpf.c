@@ -11,16 +11,20 @@
  *   count_socket   socket (BPF_PROG_TYPE_SOCKET_FILTER): socket_packets += 1,
  *                  socket_last_len = skb->len; returns socket_snap_len (.rodata u32) if
  *                  non-zero, else skb->len (keep the whole packet). Test with
- *                  BPF_PROG_TEST_RUN (retval == the packet length) or SO_ATTACH_BPF on a
+ *                  BPF_PROG_TEST_RUN (test runs treat the input as an Ethernet frame and
+ *                  strip its 14-byte header: retval == socket_last_len == input length - 14)
+ *                  or SO_ATTACH_BPF on a
  *                  UDP socket receiving from itself.
  *   count_egress   cgroup_skb/egress: for IPv4/IPv6 UDP packets to port target_port
  *                  (.rodata u16, host byte order, default 0 = none): egress_packets += 1,
  *                  egress_bytes += skb->len; returns 0 (drop: send() fails with EPERM)
  *                  when egress_drop (.bss bool, writable at run time) is set, else 1.
- *                  Test: attach to a cgroup the test process is in (the cgroup v2 root
- *                  /sys/fs/cgroup covers everything), send k UDP datagrams to
+ *                  Test: attach to a cgroup v2 directory the test process is in (the
+ *                  cgroup2 root: /sys/fs/cgroup/unified on the dev host, which mounts v1
+ *                  controllers at /sys/fs/cgroup; /sys/fs/cgroup on Debian), send k UDP
+ *                  datagrams to
  *                  127.0.0.1:target_port, expect egress_packets == k; set egress_drop and
- *                  expect the next send to fail with EPERM.
+ *                  expect the next send to fail with EPERM (that packet is counted too).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

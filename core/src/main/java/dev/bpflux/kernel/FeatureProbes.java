@@ -182,10 +182,11 @@ public final class FeatureProbes {
      * type may not call.
      */
     public boolean helper(ProgramType type, int helperId) {
+        // Probe the program type first: a nested computeIfAbsent on the same map throws "Recursive update".
+        if (!programType(type)) {
+            return false;
+        }
         return cache.computeIfAbsent(List.of(type, helperId), k -> {
-            if (!programType(type)) {
-                return false;
-            }
             byte[] insns = new Instructions().call(helperId).movImm(Instructions.R0, 0).exit().toBytes();
             return loadProbe(type, insns, "func");
         });

@@ -6,6 +6,7 @@ import dev.bpflux.map.BpfMap;
 import dev.bpflux.obj.BpfObjectSpec;
 import dev.bpflux.obj.DataSectionSpec;
 import dev.bpflux.obj.VariableSpec;
+import dev.bpflux.prog.LoadedBtf;
 import dev.bpflux.sys.MappedMemory;
 import dev.bpflux.sys.OwnedFd;
 
@@ -189,7 +190,10 @@ public final class BpfObject implements AutoCloseable {
     }
 
     synchronized void track(BpfLink link) {
-        checkOpen();
+        if (closed.get()) {
+            link.close();
+            checkOpen();
+        }
         links.removeIf(l -> l.fd().isClosed());
         links.add(link);
     }

@@ -6,6 +6,7 @@ import dev.bpflux.obj.BpfObjectSpec;
 import dev.bpflux.obj.Instructions;
 import dev.bpflux.obj.ProgramSpec;
 import dev.bpflux.obj.btf.BtfExt;
+import dev.bpflux.obj.core.CoreOutcome;
 import dev.bpflux.obj.core.CoreRelocator;
 import dev.bpflux.obj.core.CoreResult;
 
@@ -22,9 +23,15 @@ final class CoreRelocations {
 
     private final BpfObjectSpec spec;
     private CoreRelocator relocator;
+    private List<CoreOutcome> lastPoisoned = List.of();
 
     CoreRelocations(BpfObjectSpec spec) {
         this.spec = spec;
+    }
+
+    /** The relocations the last {@link #apply} poisoned (the target kernel lacks what they name). */
+    List<CoreOutcome> lastPoisoned() {
+        return lastPoisoned;
     }
 
     long[] apply(ProgramSpec program, long[] insns, List<BtfExt.CoreRelocation> records) {
@@ -36,6 +43,7 @@ final class CoreRelocations {
             relocator = CoreRelocator.create(spec.btf().get(), KernelBtfs.system());
         }
         CoreResult r = relocator.relocate(Instructions.of(insns), records);
+        lastPoisoned = r.poisoned();
         r.poisoned().forEach(o -> LOG.log(System.Logger.Level.DEBUG, spec.name() + " program '" + program.name()
                 + "': CO-RE " + o));
         return r.patched().toLongArray();

@@ -28,11 +28,13 @@ public final class LoadOptions {
     /** Where maps with {@code pinning = LIBBPF_PIN_BY_NAME} are pinned by default, as libbpf does. */
     public static final Path DEFAULT_PIN_DIRECTORY = Path.of("/sys/fs/bpf");
 
-    private static final LoadOptions DEFAULTS = new LoadOptions(Map.of(), Map.of(), Set.of(), Set.of(),
+    private static final LoadOptions DEFAULTS = new LoadOptions(Map.of(), Map.of(), Set.of(), Set.of(), Set.of(),
             DEFAULT_PIN_DIRECTORY, 0, null, Map.of(), null);
 
     private final Map<String, Integer> maxEntries;
     private final Map<String, byte[]> variables;
+    /** Names in {@link #variables} set by {@link #withStringVariable}: padded, not size-checked. */
+    private final Set<String> stringVariables;
     private final Set<String> programsToLoad;
     private final Set<String> mapsToCreate;
     private final Path pinDirectory;
@@ -41,11 +43,13 @@ public final class LoadOptions {
     private final Map<String, String> kernelConfigValues;
     private final ExternSource externSource;
 
-    private LoadOptions(Map<String, Integer> maxEntries, Map<String, byte[]> variables, Set<String> programsToLoad,
+    private LoadOptions(Map<String, Integer> maxEntries, Map<String, byte[]> variables, Set<String> stringVariables,
+                        Set<String> programsToLoad,
                         Set<String> mapsToCreate, Path pinDirectory, int logLevel, Path kernelConfig,
                         Map<String, String> kernelConfigValues, ExternSource externSource) {
         this.maxEntries = Collections.unmodifiableMap(new LinkedHashMap<>(maxEntries));
         this.variables = Collections.unmodifiableMap(new LinkedHashMap<>(variables));
+        this.stringVariables = Collections.unmodifiableSet(new LinkedHashSet<>(stringVariables));
         this.programsToLoad = Collections.unmodifiableSet(new LinkedHashSet<>(programsToLoad));
         this.mapsToCreate = Collections.unmodifiableSet(new LinkedHashSet<>(mapsToCreate));
         this.pinDirectory = pinDirectory;
@@ -60,11 +64,16 @@ public final class LoadOptions {
         return DEFAULTS;
     }
 
+    /** The same as {@link #defaults()}, to start a chain: {@code LoadOptions.create().withVariable(...)}. */
+    public static LoadOptions create() {
+        return DEFAULTS;
+    }
+
     private LoadOptions copy(Map<String, Integer> maxEntries, Map<String, byte[]> variables,
                              Set<String> programsToLoad, Set<String> mapsToCreate, Path pinDirectory, int logLevel,
                              Path kernelConfig, Map<String, String> kernelConfigValues, ExternSource externSource) {
-        return new LoadOptions(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory, logLevel,
-                kernelConfig, kernelConfigValues, externSource);
+        return new LoadOptions(maxEntries, variables, stringVariables, programsToLoad, mapsToCreate, pinDirectory,
+                logLevel, kernelConfig, kernelConfigValues, externSource);
     }
 
     /** Overrides map {@code mapName}'s {@code max_entries} (e.g. to size a ring buffer at run time). */
@@ -86,8 +95,10 @@ public final class LoadOptions {
     public LoadOptions withVariable(String name, byte[] value) {
         Map<String, byte[]> m = new LinkedHashMap<>(variables);
         m.put(Objects.requireNonNull(name, "name"), value.clone());
-        return copy(maxEntries, m, programsToLoad, mapsToCreate, pinDirectory, logLevel, kernelConfig,
-                kernelConfigValues, externSource);
+        Set<String> strings = new LinkedHashSet<>(stringVariables);
+        strings.remove(name);
+        return new LoadOptions(maxEntries, m, strings, programsToLoad, mapsToCreate, pinDirectory, logLevel,
+                kernelConfig, kernelConfigValues, externSource);
     }
 
     /** Sets a 4-byte variable ({@code int}, {@code u32}, {@code pid_t}...). */
@@ -111,20 +122,18 @@ public final class LoadOptions {
     }
 
     /**
-     * Sets a {@code char[N]} variable to {@code value} in UTF-8, NUL-padded; it must fit with its
-     * terminating NUL. The padding to the variable's size happens at load, when the size is known.
+     * Sets a {@code char[N]} variable to {@code value} in UTF-8, NUL-padded to the variable's size at
+     * load (when the size is known); it must fit with its terminating NUL.
      */
     public LoadOptions withStringVariable(String name, String value) {
         byte[] b = value.getBytes(StandardCharsets.UTF_8);
-        byte[] withNul = new byte[b.length + 1];
-        System.arraycopy(b, 0, withNul, 0, b.length);
         Map<String, byte[]> m = new LinkedHashMap<>(variables);
-        m.put(STRING_PREFIX + name, withNul);
-        return copy(maxEntries, m, programsToLoad, mapsToCreate, pinDirectory, logLevel, kernelConfig,
-                kernelConfigValues, externSource);
+        m.put(Objects.requireNonNull(name, "name"), b);
+        Set<String> strings = new LinkedHashSet<>(stringVariables);
+        strings.add(name);
+        return new LoadOptions(maxEntries, m, strings, programsToLoad, mapsToCreate, pinDirectory, logLevel,
+                kernelConfig, kernelConfigValues, externSource);
     }
-
-    static final String STRING_PREFIX = "\0str:";
 
     /**
      * Loads only these programs (by function name). Only the maps, global data and externs they
@@ -191,16 +200,16 @@ public final class LoadOptions {
         return maxEntries;
     }
 
-    /** Variable values by name (string values set with {@link #withStringVariable} are included as NUL-terminated bytes). */
+    /** Variable values by name (strings from {@link #withStringVariable} as their UTF-8 bytes, unpadded). */
     public Map<String, byte[]> variables() {
         Map<String, byte[]> m = new LinkedHashMap<>();
-        variables.forEach((k, v) -> m.put(k.startsWith(STRING_PREFIX) ? k.substring(STRING_PREFIX.length()) : k,
-                v.clone()));
+        variables.forEach((k, v) -> m.put(k, v.clone()));
         return m;
     }
 
-    Map<String, byte[]> rawVariables() {
-        return variables;
+    /** Whether variable {@code name} was set with {@link #withStringVariable}. */
+    public boolean isStringVariable(String name) {
+        return stringVariables.contains(name);
     }
 
     /** Programs to load; empty means all. */

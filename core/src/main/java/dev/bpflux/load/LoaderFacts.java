@@ -19,10 +19,11 @@ final class LoaderFacts {
     }
 
     static ObjectBtfFixer.BtfFeatures btfFeatures() {
-        return LoadedBtf.features();
+        return BtfFeatureProbes.features();
     }
 
     /** {@code BPF_F_MMAPABLE} arrays (Linux 5.5): probed by creating one. */
+    @SuppressWarnings("try") // the probe map is only created and closed
     static boolean mmapableArrays() {
         Boolean m = mmapableArrays;
         if (m == null) {

@@ -17,9 +17,9 @@ import dev.bpflux.obj.MapSpec;
 import dev.bpflux.obj.MapType;
 import dev.bpflux.obj.PinType;
 import dev.bpflux.obj.ProgramSpec;
-import dev.bpflux.obj.ProgramType;
 import dev.bpflux.obj.Relocation;
 import dev.bpflux.obj.VariableSpec;
+import dev.bpflux.prog.LoadedBtf;
 import dev.bpflux.obj.btf.Btf;
 import dev.bpflux.obj.btf.BtfExt;
 import dev.bpflux.obj.btf.BtfKind;
@@ -100,9 +100,9 @@ final class ObjectLoader {
         for (DataSectionSpec d : spec.dataSections()) {
             sections.put(d.name(), d);
         }
-        for (Map.Entry<String, byte[]> e : options.rawVariables().entrySet()) {
-            boolean string = e.getKey().startsWith(LoadOptions.STRING_PREFIX);
-            String name = string ? e.getKey().substring(LoadOptions.STRING_PREFIX.length()) : e.getKey();
+        for (Map.Entry<String, byte[]> e : options.variables().entrySet()) {
+            String name = e.getKey();
+            boolean string = options.isStringVariable(name);
             DataSectionSpec holder = null;
             for (DataSectionSpec d : sections.values()) {
                 if (d.variable(name).isPresent()) {
@@ -119,9 +119,9 @@ final class ObjectLoader {
             VariableSpec v = holder.variable(name).get();
             byte[] value = e.getValue();
             if (string) {
-                if (value.length > v.size()) {
+                if (value.length >= v.size()) {
                     throw new BpfException("cannot set global '" + name + "' (" + v.size() + " bytes in "
-                            + holder.name() + ") to a string of " + (value.length - 1) + " bytes plus NUL");
+                            + holder.name() + ") to a string of " + value.length + " bytes plus NUL");
                 }
                 value = java.util.Arrays.copyOf(value, v.size());
             } else if (value.length != v.size()) {
@@ -525,11 +525,13 @@ final class ObjectLoader {
                                       LoadedBtf btf) {
         ProgramSpec p = lp.program();
         long[] insns = lp.insns();
+        List<dev.bpflux.obj.core.CoreOutcome> poisoned = List.of();
         if (!lp.coreRelocations().isEmpty()) {
             if (core == null) {
                 core = new CoreRelocations(spec);
             }
             insns = core.apply(p, insns, lp.coreRelocations());
+            poisoned = core.lastPoisoned();
         }
         List<OwnedFd> moduleBtfs = new ArrayList<>();
         Map<Integer, Integer> fdArrayIndex = new HashMap<>();
@@ -601,11 +603,13 @@ final class ObjectLoader {
                                 + "': " + why.get(), e);
                     }
                 }
-                if (e.program().equals(p.name())) {
+                String explained = explainPoison(e.log(), poisoned);
+                if (e.program().equals(p.name()) && explained.equals(e.log())) {
                     throw e;
                 }
-                // The kernel's name is truncated to 15 bytes; the error names the program in full.
-                throw new BpfVerifierException(p.name(), e.errno(), Errno.name(e.errno()), e.log());
+                // The kernel's name is truncated to 15 bytes; the error names the program in full, and
+                // says which poisoned CO-RE relocation or missing weak kfunc a rejected call stands for.
+                throw new BpfVerifierException(p.name(), e.errno(), Errno.name(e.errno()), explained);
             }
             return new ObjectProgram(obj, p, prog, insns.length);
         } finally {
@@ -676,6 +680,33 @@ final class ObjectLoader {
         } else {
             throw new BpfException("ksym '" + e.name() + "' resolved to " + v + ", which an ld_imm64 cannot take");
         }
+    }
+
+    /**
+     * Appends to a verifier log what its calls to non-existent helpers mean, as libbpf rewrites its
+     * logs: {@code unknown#195896080} (0xbad2310) is a CO-RE relocation the kernel's BTF could not
+     * satisfy, {@code unknown#2002000000+i} a call to weak kfunc extern {@code i} the kernel lacks.
+     */
+    private String explainPoison(String log, List<dev.bpflux.obj.core.CoreOutcome> poisoned) {
+        StringBuilder extra = new StringBuilder();
+        if (log.contains("unknown#" + dev.bpflux.obj.core.CoreRelocator.POISON_HELPER_ID)) {
+            for (dev.bpflux.obj.core.CoreOutcome o : poisoned) {
+                extra.append("\nbpflux: instruction ").append(o.relocation().insnIndex())
+                        .append(" is a CO-RE relocation this kernel cannot satisfy: ").append(o.description())
+                        .append(" (guard it with bpf_core_field_exists() or similar)");
+            }
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("unknown#(2002\\d{6})").matcher(log);
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        while (m.find()) {
+            int index = Integer.parseInt(m.group(1)) - POISON_CALL_KFUNC_BASE;
+            if (index >= 0 && index < spec.externs().size() && seen.add(index)) {
+                extra.append("\nbpflux: unknown#").append(m.group(1)).append(" is a call to __weak kfunc '")
+                        .append(spec.externs().get(index).name()).append("', which this kernel lacks; guard the call ")
+                        .append("with bpf_ksym_exists()");
+            }
+        }
+        return extra.length() == 0 ? log : log + extra;
     }
 
     private KconfigLayout kconfigLayout() {

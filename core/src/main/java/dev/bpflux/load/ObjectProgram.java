@@ -90,6 +90,7 @@ public final class ObjectProgram {
     }
 
     public BpfLink attach(AttachOptions options) {
+        owner.checkOpen();
         BpfLink link = SectionAttacher.attach(this, options);
         owner.track(link);
         return link;

@@ -52,6 +52,48 @@ class BpfObjectTest {
     }
 
     @Test
+    void pinnedProgramMapsAndLinkOutliveTheObject() throws java.io.IOException {
+        Path dir = Path.of("/sys/fs/bpf/bpflux-pin-test-" + ProcessHandle.current().pid());
+        try {
+            try (BpfObject obj = BpfObject.load(CORPUS.resolve("globals.bpf.o"),
+                    LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid()))) {
+                BpfLink link = obj.program("copy_config").attach();
+                obj.pinAll(dir);
+                link.pin(dir.resolve("link"));
+            }
+            Trigger.getpid(2); // the pinned link keeps the program attached
+            int callsOffset = dev.bpflux.obj.BpfObjectSpec.read(CORPUS.resolve("globals.bpf.o")).dataSection(".bss")
+                    .orElseThrow().variable("calls").orElseThrow().offset();
+            try (BpfMap bss = BpfMap.openPinned(dir.resolve("maps/globals_bss"));
+                 dev.bpflux.prog.BpfProgram prog = dev.bpflux.prog.BpfProgram.openPinned(dir.resolve("copy_config"));
+                 BpfLink link = BpfLink.openPinned(dir.resolve("link"))) {
+                assertEquals(2, java.nio.ByteBuffer.wrap(bss.lookup(new byte[4]))
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(callsOffset));
+                assertEquals(prog.info().id(), link.info().programId());
+            }
+        } finally {
+            if (java.nio.file.Files.exists(dir)) {
+                try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(dir)) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
+    @Test
+    void btfFeatureProbesMatchTheKernelVersion() {
+        dev.bpflux.kernel.KernelVersion v = dev.bpflux.kernel.KernelVersion.current();
+        ObjectBtfFixer.BtfFeatures f = BtfFeatureProbes.features();
+        assertEquals(v.atLeast(4, 20), f.func(), "FUNC");
+        assertEquals(v.atLeast(5, 6), f.funcGlobal(), "FUNC global linkage");
+        assertEquals(v.atLeast(5, 2), f.datasec(), "VAR/DATASEC");
+        assertEquals(v.atLeast(5, 13), f.floatKind(), "FLOAT");
+        assertEquals(v.atLeast(5, 16), f.declTag(), "DECL_TAG");
+        assertEquals(v.atLeast(5, 17), f.typeTag(), "TYPE_TAG");
+        assertEquals(v.atLeast(6, 0), f.enum64(), "ENUM64");
+    }
+
+    @Test
     void subprogramsAndBpfLoopCallbacks() {
         try (BpfObject obj = BpfObject.load(CORPUS.resolve("subprogs.bpf.o"),
                 LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid()))) {

@@ -124,8 +124,9 @@ class ExternsTest {
             assertEquals(kallsyms("init_task"), obj.global("addr_init_task").readLong());
             assertEquals(0, obj.global("addr_missing").readLong());
             assertTrue(obj.global("system_key_lookups").readLong() > 0);
-            assertEquals(1, obj.global("task_kfuncs_present").readLong());
-            assertTrue(obj.global("acquired_pid").readInt() > 0);
+            boolean taskKfuncs = Trigger.kernelHasFunction("bpf_task_acquire"); // Linux 6.2+
+            assertEquals(taskKfuncs ? 1 : 0, obj.global("task_kfuncs_present").readLong());
+            assertEquals(taskKfuncs, obj.global("acquired_pid").readInt() > 0);
             assertEquals(0, obj.global("missing_kfunc_present").readLong());
         }
     }
@@ -144,6 +145,30 @@ class ExternsTest {
             assertEquals(1, obj.global("runs").readLong());
             assertEquals(1, obj.global("rq0_found").readLong());
             assertEquals(obj.global("this_cpu").readInt(), obj.global("this_rq_cpu").readInt());
+        }
+    }
+
+    @Test
+    void weakKfuncsTheKernelLacksArePoisonedAndTheirGuardedCallsVerify() {
+        // As on a kernel before 6.2: bpf_task_acquire/bpf_task_release missing. The program guards the
+        // calls with bpf_ksym_exists(), so the poisoned calls are dead code and the load succeeds.
+        dev.bpflux.obj.BpfObjectSpec spec = dev.bpflux.obj.BpfObjectSpec.read(CORPUS.resolve("ksyms.bpf.o"));
+        ExternSource real = ExternSource.kernel(spec, LoadOptions.defaults());
+        ExternSource older = new ExternSource() {
+            @Override
+            public dev.bpflux.obj.extern.ExternResolution resolve(dev.bpflux.obj.ExternSpec e) {
+                return e.name().startsWith("bpf_task_") ? new dev.bpflux.obj.extern.ExternResolution.WeakMissing(
+                        "not in this (pretended) kernel") : real.resolve(e);
+            }
+        };
+        try (BpfObject obj = BpfObject.load(spec, LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid())
+                .withExternSource(older))) {
+            try (BpfLink link = obj.program("use_ksyms").attach()) {
+                Trigger.getpid(1);
+            }
+            assertTrue(obj.global("calls").readLong() > 0);
+            assertEquals(0, obj.global("task_kfuncs_present").readLong());
+            assertEquals(0, obj.global("acquired_pid").readInt());
         }
     }
 

@@ -68,6 +68,34 @@ final class Trigger {
         throw new IllegalStateException("no cgroup2 mount in /proc/mounts");
     }
 
+    /**
+     * Whether "bpf" is among the active LSMs: /sys/kernel/security/lsm when securityfs is mounted, else
+     * an lsm= boot parameter, else the kernel config's CONFIG_LSM default.
+     */
+    static boolean bpfLsmActive() {
+        try {
+            java.nio.file.Path lsm = java.nio.file.Path.of("/sys/kernel/security/lsm");
+            if (java.nio.file.Files.isReadable(lsm)) {
+                return java.util.List.of(java.nio.file.Files.readString(lsm).trim().split(",")).contains("bpf");
+            }
+            for (String arg : java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cmdline")).trim().split("\\s+")) {
+                if (arg.startsWith("lsm=")) {
+                    return java.util.List.of(arg.substring(4).split(",")).contains("bpf");
+                }
+            }
+            String configured = ExternsTest.kernelConfig().getOrDefault("CONFIG_LSM", "\"\"");
+            return java.util.List.of(configured.replace("\"", "").split(",")).contains("bpf");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Whether vmlinux BTF has kernel function {@code name} (a kfunc that exists on this kernel). */
+    static boolean kernelHasFunction(String name) {
+        return dev.bpflux.kernel.KernelBtfs.system().vmlinux().btf()
+                .findByName(name, dev.bpflux.obj.btf.BtfKind.FUNC).length > 0;
+    }
+
     /** Whether tracefs lets this process see ftrace's function list: hosts whose policy forbids BPF trampolines refuse it. */
     static boolean ftraceFunctionsReadable() {
         try (java.io.InputStream in = java.nio.file.Files.newInputStream(

@@ -1,0 +1,307 @@
+package dev.bpflux.reactor.ringbuf;
+
+import dev.bpflux.BpfException;
+import dev.bpflux.map.BpfMap;
+import dev.bpflux.map.MapType;
+import dev.bpflux.reactor.RecordBatch;
+import dev.bpflux.reactor.RecordDecoder;
+import dev.bpflux.reactor.metrics.StreamMetrics;
+import dev.bpflux.reactor.poll.PollLoop;
+import dev.bpflux.reactor.poll.PollSource;
+import dev.bpflux.sys.MappedMemory;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Operators;
+
+/**
+ * One subscription to one ring buffer: the mapping, the subscription state and the
+ * {@link PollSource} its loop reads. Opened at subscribe time by {@link #open}, closed exactly once
+ * on the loop thread by {@link #closeOnLoop} (cancel, error, loop failure), which is the only place
+ * that unmaps; {@link #close()} (the {@code Flux.using} cleanup) only asks for it and, off the loop
+ * thread, waits until it happened.
+ *
+ * <p>States: OPEN (mapped, not registered) -> REGISTERED (the loop reads it) -> CLOSED. Reads
+ * happen only on the loop thread while REGISTERED; the loop removes the source before closing it,
+ * so no read can overlap the munmap.
+ */
+final class RingBufferReader<T> implements PollSource, Subscription, RingBufferConsumer.RecordSink<T> {
+    @SuppressWarnings("rawtypes")
+    private static final AtomicLongFieldUpdater<RingBufferReader> REQUESTED =
+            AtomicLongFieldUpdater.newUpdater(RingBufferReader.class, "requested");
+
+    private final RingBufferSource source;
+    private final int fd;
+    private final RingBufferOptions options;
+    private final PollLoop loop;
+    private final StreamMetrics metrics;
+    private final MappedMemory consumerPage;
+    private final MappedMemory producerArea;
+    private final RingBufferConsumer consumer;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch closedLatch = new CountDownLatch(1);
+    private final long[] tally = new long[1];
+
+    private RecordDecoder<? extends T> decoder;
+    private boolean batches;
+    private CoreSubscriber<? super T> actual;
+    private boolean registered;
+    private long discardedReported;
+
+    private volatile long requested;
+    private volatile boolean cancelled;
+    private volatile boolean terminated;
+    private volatile Throwable error;
+
+    private RingBufferReader(RingBufferSource source, int fd, RingBufferOptions options, PollLoop loop,
+            MappedMemory consumerPage, MappedMemory producerArea, int pageSize, int size) {
+        this.source = source;
+        this.fd = fd;
+        this.options = options;
+        this.loop = loop;
+        this.metrics = options.metrics();
+        this.consumerPage = consumerPage;
+        this.producerArea = producerArea;
+        // the producer area is PROT_READ: a write through it would fault, so the view is read-only too
+        this.consumer = new RingBufferConsumer(consumerPage.asByteBuffer(), producerArea.asByteBuffer().asReadOnlyBuffer(),
+                pageSize, size);
+    }
+
+    /**
+     * Maps the ring of {@code source} (consumer page read-write at offset 0; producer page and the
+     * twice-mapped data read-only at offset pagesize); on failure closes the source and throws.
+     */
+    static <T> RingBufferReader<T> open(RingBufferSource source, RingBufferOptions options) {
+        int pageSize = PageSize.VALUE;
+        MappedMemory consumerPage = null;
+        MappedMemory producerArea = null;
+        try {
+            BpfMap map = Objects.requireNonNull(source.ringBuffer(), "ringBuffer()");
+            if (map.type() != MapType.RINGBUF) {
+                throw new BpfException(map.fd().what() + " is a " + (map.type() == null ? "map of type "
+                        + map.typeNumber() : map.type().kernelName()) + ", not a BPF_MAP_TYPE_RINGBUF: a ring buffer"
+                        + (map.type() == MapType.USER_RINGBUF ? " stream reads what BPF writes; a user ring buffer is written by user space"
+                                : " stream needs a ring buffer map (Linux 5.8+)"));
+            }
+            int size = map.maxEntries();
+            if (size <= 0 || Integer.bitCount(size) != 1 || size % pageSize != 0 || size > (1 << 29)) {
+                throw new BpfException("ring buffer " + map.fd().what() + " has max_entries " + size
+                        + ", not a power of two multiple of the page size " + pageSize + " up to 512 MiB,"
+                        + " which bpflux can map");
+            }
+            consumerPage = MappedMemory.map(map.fd(), pageSize, MappedMemory.PROT_READ | MappedMemory.PROT_WRITE, 0);
+            producerArea = MappedMemory.map(map.fd(), pageSize + 2L * size, MappedMemory.PROT_READ, pageSize);
+            PollLoop loop = options.loop() != null ? options.loop()
+                    : options.scheduler() != null
+                            ? PollLoop.create(options.name(), options.waitStrategy(), options.scheduler())
+                            : PollLoop.create(options.name(), options.waitStrategy());
+            return new RingBufferReader<>(source, map.fd().fd(), options, loop, consumerPage, producerArea,
+                    pageSize, size);
+        } catch (Throwable t) {
+            closeAll(t, producerArea, consumerPage, source);
+            throw t;
+        }
+    }
+
+    private static void closeAll(Throwable primary, AutoCloseable... resources) {
+        for (AutoCloseable r : resources) {
+            if (r != null) {
+                try {
+                    r.close();
+                } catch (Throwable suppressed) {
+                    primary.addSuppressed(suppressed);
+                }
+            }
+        }
+    }
+
+    /** Starts the records stream for {@code subscriber}: one subscriber per reader. */
+    void subscribeRecords(CoreSubscriber<? super T> subscriber, RecordDecoder<? extends T> decoder) {
+        this.decoder = decoder;
+        start(subscriber);
+    }
+
+    /** Starts the batch stream for {@code subscriber}. */
+    @SuppressWarnings("unchecked")
+    void subscribeBatches(CoreSubscriber<? super RecordBatch> subscriber) {
+        this.batches = true;
+        start((CoreSubscriber<? super T>) subscriber);
+    }
+
+    private void start(CoreSubscriber<? super T> subscriber) {
+        if (actual != null) {
+            Operators.error(subscriber, new IllegalStateException("a ring buffer reader serves one subscriber"));
+            return;
+        }
+        actual = subscriber;
+        subscriber.onSubscribe(this);
+        registered = true;
+        loop.register(this);
+    }
+
+    // ---- Subscription (any thread)
+
+    @Override
+    public void request(long n) {
+        if (n <= 0) {
+            error = new IllegalArgumentException("§3.9 violated: positive request amount required but it was " + n);
+            terminated = true;
+            loop.wakeup();
+            return;
+        }
+        if (Operators.addCap(REQUESTED, this, n) == 0) {
+            loop.wakeup();
+        }
+    }
+
+    @Override
+    public void cancel() {
+        cancelled = true;
+        loop.wakeup();
+    }
+
+    /**
+     * The {@code Flux.using} cleanup: asks the loop to close the reader and, unless called on the
+     * loop thread (then the loop closes it as soon as the current poll returns), waits for it.
+     */
+    void close() {
+        terminated = true;
+        if (!registered) {
+            closeOnLoop(null);
+            return;
+        }
+        if (loop.inLoop() || closed.get()) {
+            return;
+        }
+        loop.wakeup();
+        try {
+            closedLatch.await(options.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether {@link #closeOnLoop} ran (the ring is unmapped). */
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    // ---- PollSource (loop thread)
+
+    @Override
+    public int fd() {
+        return fd;
+    }
+
+    @Override
+    public boolean hasDemand() {
+        return requested != 0 && !wantsClose();
+    }
+
+    @Override
+    public boolean wantsClose() {
+        return cancelled || terminated;
+    }
+
+    @Override
+    public boolean hasWork() {
+        return consumer.hasData();
+    }
+
+    @Override
+    public int poll() {
+        long r = requested;
+        if (r == 0 || wantsClose()) {
+            return IDLE;
+        }
+        long limit = Math.min(r, batches ? 16 : options.batchSize());
+        long emitted;
+        try {
+            emitted = batches ? pollBatches(limit) : pollRecords(limit);
+        } catch (Throwable t) {
+            error = Operators.onOperatorError(null, t, actual.currentContext());
+            terminated = true;
+            return IDLE;
+        }
+        long discarded = consumer.discarded();
+        if (discarded != discardedReported) {
+            metrics.discarded(discarded - discardedReported);
+            discardedReported = discarded;
+        }
+        if (emitted > 0 && r != Long.MAX_VALUE) {
+            REQUESTED.addAndGet(this, -emitted);
+        }
+        return emitted == limit ? PROGRESS : IDLE;
+    }
+
+    private long pollRecords(long limit) {
+        tally[0] = 0;
+        long emitted = 0;
+        try {
+            emitted = consumer.drain(limit, decoder, this, tally);
+        } finally {
+            if (tally[0] > 0 || emitted > 0) {
+                metrics.received(emitted, tally[0]);
+            }
+        }
+        return emitted;
+    }
+
+    @SuppressWarnings("unchecked")
+    private long pollBatches(long limit) {
+        long emitted = 0;
+        while (emitted < limit && !cancelled) {
+            RecordBatch batch = consumer.takeBatch(options.batchSize());
+            if (batch == null) {
+                break;
+            }
+            ((CoreSubscriber<? super RecordBatch>) actual).onNext(batch);
+            consumer.commitBatch();
+            metrics.received(batch.size(), batch.bytes());
+            emitted++;
+        }
+        return emitted;
+    }
+
+    @Override
+    public boolean accept(T value) {
+        actual.onNext(value);
+        return !cancelled;
+    }
+
+    @Override
+    public void closeOnLoop(Throwable loopError) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Throwable failure = null;
+        for (AutoCloseable r : new AutoCloseable[] {consumer::close, producerArea, consumerPage, source}) {
+            try {
+                r.close();
+            } catch (Throwable t) {
+                if (failure == null) {
+                    failure = t;
+                } else {
+                    failure.addSuppressed(t);
+                }
+            }
+        }
+        closedLatch.countDown();
+        Throwable signal = error != null ? error : loopError;
+        if (signal == null && failure != null && !cancelled) {
+            signal = failure;
+        }
+        if (signal != null && !cancelled && actual != null) {
+            actual.onError(signal);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RingBufferReader[" + options.name() + ", fd " + fd + "]";
+    }
+}

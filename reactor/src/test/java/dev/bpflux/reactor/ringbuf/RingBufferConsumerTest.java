@@ -1,0 +1,210 @@
+package dev.bpflux.reactor.ringbuf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpflux.reactor.RecordBatch;
+import dev.bpflux.reactor.RecordDecoder;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The consumer algorithm against {@link SimulatedRing}: no kernel needed. */
+class RingBufferConsumerTest {
+    private static final RecordDecoder<Long> SEQ = r -> r.getLongLE(r.readerIndex());
+
+    @Test
+    void readsRecordsInOrderAcrossManyWrapsWithEveryLength() {
+        SimulatedRing ring = new SimulatedRing(4096);
+        RingBufferConsumer consumer = ring.consumer();
+        List<Long> got = new ArrayList<>();
+        long[] tally = new long[1];
+        long seq = 0;
+        long expectedBytes = 0;
+        // lengths 8..200 walk the header through every 8-byte offset of the ring, wrapping it many times
+        for (int round = 0; round < 2000; round++) {
+            int len = 8 + (round * 37) % 193;
+            assertTrue(ring.offer(seq++, len, false));
+            expectedBytes += len;
+            RecordDecoder<Long> checking = r -> {
+                long s = r.getLongLE(r.readerIndex());
+                for (int i = 8; i < r.readableBytes(); i++) {
+                    assertEquals((byte) s, r.getByte(r.readerIndex() + i), "payload byte " + i + " of record " + s);
+                }
+                return s;
+            };
+            consumer.drain(Long.MAX_VALUE, checking, v -> got.add(v), tally);
+        }
+        assertEquals(2000, got.size());
+        for (int i = 0; i < got.size(); i++) {
+            assertEquals(i, got.get(i));
+        }
+        assertEquals(expectedBytes, tally[0]);
+        assertEquals(ring.consumerPos(), consumer.consumerPosition());
+        assertTrue(!consumer.hasData());
+    }
+
+    @Test
+    void stopsAtABusyRecordAndResumesAfterCommit() {
+        SimulatedRing ring = new SimulatedRing(4096);
+        RingBufferConsumer consumer = ring.consumer();
+        ring.offer(0, 16, false);
+        long busy = ring.reserve(16);
+        ring.putLong(busy, 0, 1);
+        ring.offer(2, 16, false); // committed, but behind a busy record: must wait
+        List<Long> got = new ArrayList<>();
+        long[] tally = new long[1];
+        assertEquals(1, consumer.drain(100, SEQ, v -> got.add(v), tally));
+        assertEquals(24, ring.consumerPos(), "consumer position stops before the busy record");
+        assertTrue(consumer.hasData());
+        ring.commit(busy, 16, false);
+        assertEquals(2, consumer.drain(100, SEQ, v -> got.add(v), tally));
+        assertEquals(List.of(0L, 1L, 2L), got);
+    }
+
+    @Test
+    void skipsDiscardedRecordsAndCountsThem() {
+        SimulatedRing ring = new SimulatedRing(4096);
+        RingBufferConsumer consumer = ring.consumer();
+        for (int i = 0; i < 30; i++) {
+            ring.offer(i, 16, i % 3 == 2);
+        }
+        List<Long> got = new ArrayList<>();
+        assertEquals(20, consumer.drain(100, SEQ, v -> got.add(v), new long[1]));
+        assertEquals(10, consumer.discarded());
+        assertTrue(got.stream().noneMatch(s -> s % 3 == 2));
+        assertEquals(30 * 24, ring.consumerPos());
+    }
+
+    @Test
+    void emitsNoMoreThanTheLimitAndConsumesNoMore() {
+        SimulatedRing ring = new SimulatedRing(4096);
+        RingBufferConsumer consumer = ring.consumer();
+        for (int i = 0; i < 10; i++) {
+            ring.offer(i, 16, false);
+        }
+        List<Long> got = new ArrayList<>();
+        assertEquals(3, consumer.drain(3, SEQ, v -> got.add(v), new long[1]));
+        assertEquals(3 * 24, ring.consumerPos());
+        assertEquals(List.of(0L, 1L, 2L), got);
+    }
+
+    @Test
+    void aSinkThatStopsEndsTheDrainAfterTheRecordItTook() {
+        SimulatedRing ring = new SimulatedRing(4096);
+        RingBufferConsumer consumer = ring.consumer();
+        for (int i = 0; i < 10; i++) {
+            ring.offer(i, 16, false);
+        }
+        List<Long> got = new ArrayList<>();
+        assertEquals(4, consumer.drain(100, SEQ, v -> got.add(v) && got.size() < 4, new long[1]));
+        assertEquals(4 * 24, ring.consumerPos());
+    }
+
+    @Test
+    void aThrowingDecoderLeavesItsRecordUnconsumed() {
+        SimulatedRing ring = new SimulatedRing(4096);
+        RingBufferConsumer consumer = ring.consumer();
+        for (int i = 0; i < 5; i++) {
+            ring.offer(i, 16, false);
+        }
+        RecordDecoder<Long> failOnTwo = r -> {
+            long s = r.getLongLE(r.readerIndex());
+            if (s == 2) {
+                throw new IllegalStateException("bad record " + s);
+            }
+            return s;
+        };
+        List<Long> got = new ArrayList<>();
+        assertThrows(IllegalStateException.class, () -> consumer.drain(100, failOnTwo, v -> got.add(v), new long[1]));
+        assertEquals(List.of(0L, 1L), got);
+        assertEquals(2 * 24, ring.consumerPos());
+        assertEquals(2 * 24, consumer.consumerPosition());
+    }
+
+    @Test
+    void aViewReleasedByMistakeDoesNotBreakTheNextRecord() {
+        SimulatedRing ring = new SimulatedRing(4096);
+        RingBufferConsumer consumer = ring.consumer();
+        ring.offer(0, 16, false);
+        ring.offer(1, 16, false);
+        List<Long> got = new ArrayList<>();
+        consumer.drain(100, r -> {
+            long s = r.getLongLE(r.readerIndex());
+            r.release();
+            return s;
+        }, v -> got.add(v), new long[1]);
+        assertEquals(List.of(0L, 1L), got);
+    }
+
+    @Test
+    void batchesPublishTheConsumerPositionOnceAfterTheBatch() {
+        SimulatedRing ring = new SimulatedRing(8192);
+        RingBufferConsumer consumer = ring.consumer();
+        for (int i = 0; i < 100; i++) {
+            ring.offer(i, 8 + (i % 5) * 8, i % 10 == 9);
+        }
+        RecordBatch first = consumer.takeBatch(50);
+        assertEquals(50, first.size());
+        assertEquals(0, ring.consumerPos(), "nothing published before commit");
+        List<Long> got = new ArrayList<>();
+        first.forEach(r -> got.add(r.getLongLE(r.readerIndex())));
+        consumer.commitBatch();
+        assertTrue(ring.consumerPos() > 0);
+        RecordBatch second = consumer.takeBatch(1000);
+        assertSame(first, second, "the batch object is reused");
+        second.decodeEach(SEQ, got::add);
+        consumer.commitBatch();
+        assertNull(consumer.takeBatch(10));
+        assertEquals(90, got.size());
+        long expect = 0;
+        for (long s : got) {
+            if (expect % 10 == 9) {
+                expect++;
+            }
+            assertEquals(expect++, s);
+        }
+    }
+
+    @Test
+    void aRingFullOfDiscardsIsConsumedWithoutABatch() {
+        SimulatedRing ring = new SimulatedRing(4096);
+        RingBufferConsumer consumer = ring.consumer();
+        for (int i = 0; i < 5; i++) {
+            ring.offer(i, 16, true);
+        }
+        assertNull(consumer.takeBatch(10));
+        assertEquals(5 * 24, ring.consumerPos());
+        assertEquals(5, consumer.discarded());
+    }
+
+    @Test
+    void aConcurrentProducerIsReadCompletelyAndInOrder() throws Exception {
+        SimulatedRing ring = new SimulatedRing(1 << 14);
+        RingBufferConsumer consumer = ring.consumer();
+        int total = 200_000;
+        Thread producer = new Thread(() -> {
+            for (int i = 0; i < total; ) {
+                if (ring.offer(i, 8 + (i % 7) * 8, false)) {
+                    i++;
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+        });
+        producer.start();
+        long[] next = {0};
+        long[] tally = new long[1];
+        while (next[0] < total) {
+            consumer.drain(Long.MAX_VALUE, SEQ, v -> {
+                assertEquals(next[0]++, v);
+                return true;
+            }, tally);
+        }
+        producer.join();
+        assertEquals(total, next[0]);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.bpflux.samples.trace;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.bpflux.testing.KernelTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+@KernelTest
+class TraceSyscallsKernelTest {
+
+    @Test
+    void streamsTheOpenatOfATracedProcess() throws Exception {
+        Path file = Files.createTempFile("bpflux-trace", ".txt");
+        Files.writeString(file, "hello");
+        // the child waits on its stdin so the tracer is attached before it opens the file, then
+        // becomes cat (exec: same pid, the one the tracer filters on)
+        Process child = new ProcessBuilder("sh", "-c", "read go; exec cat " + file + " > /dev/null").start();
+        try {
+            int pid = (int) child.pid();
+            List<SyscallEvent> events = TraceSyscalls.events(pid, 0, false)
+                    .take(Duration.ofSeconds(10))
+                    .filter(e -> e.kind() == SyscallEvent.OPENAT && e.detail().equals(file.toString()))
+                    .take(1)
+                    .collectList()
+                    .doOnSubscribe(s -> new Thread(() -> {
+                        try {
+                            Thread.sleep(500); // the object is loaded and attached on subscribe
+                            child.getOutputStream().write("go\n".getBytes());
+                            child.getOutputStream().flush();
+                        } catch (Exception e) {
+                            throw new RuntimeException(e);
+                        }
+                    }).start())
+                    .block(Duration.ofSeconds(20));
+            assertEquals(1, events.size(), "the openat of " + file);
+            SyscallEvent e = events.get(0);
+            assertEquals(pid, e.pid());
+            assertEquals("cat", e.comm());
+            assertEquals(257, e.syscall());
+            assertTrue(e.format().contains("openat(") && e.format().contains(file.toString()), e.format());
+        } finally {
+            child.destroy();
+            Files.deleteIfExists(file);
+        }
+    }
+}
