@@ -40,10 +40,15 @@ class CompatibilityReportKernelTest {
 
     static CompatibilityReport[] analyzeAndVerify(Path object) {
         BpfObjectSpec spec = BpfObjectSpec.read(object);
+        long t0 = System.nanoTime();
         CompatibilityReport analysis = CompatibilityCheck.of(spec).analyze();
+        long t1 = System.nanoTime();
         CompatibilityReport verified = CompatibilityCheck.of(spec).verify();
+        long t2 = System.nanoTime();
         System.out.println(analysis.toText());
         System.out.println(verified.toText());
+        System.out.printf("timing %s: analyze %.1f ms, verify %.1f ms (%d programs)%n%n", object.getFileName(),
+                (t1 - t0) / 1e6, (t2 - t1) / 1e6, spec.programs().size());
         return new CompatibilityReport[] {analysis, verified};
     }
 
