@@ -134,22 +134,19 @@ final class AttachPoints {
                 + " does not exist on this kernel: no typedef " + typedef + " in vmlinux or module BTF");
     }
 
-    /** Kprobes need CONFIG_KPROBES: the kprobe PMU (4.17) or the legacy tracefs kprobe_events. */
+    /**
+     * bpflux attaches kprobes through the kprobe PMU (Linux 4.17, CONFIG_KPROBES), as
+     * {@code dev.bpflux.link.KprobeLink} does; the legacy tracefs {@code kprobe_events} is not used.
+     */
     static boolean kprobesAvailable(FeatureProbes probes) {
-        if (probes.kprobePmu()) {
-            return true;
-        }
-        try {
-            return Files.exists(Tracefs.root().resolve("kprobe_events"));
-        } catch (BpfException e) {
-            return false;
-        }
+        return probes.kprobePmu();
     }
 
     private static Verdict kprobesMissing() {
-        return Verdict.no(CompatibilityReason.Kind.KPROBES_UNAVAILABLE, "", "this kernel was built without "
-                + "kprobes (CONFIG_KPROBES): no /sys/bus/event_source/devices/kprobe and no tracefs kprobe_events; "
-                + "the program loads but cannot attach. Use fentry/fexit (BTF) or a tracepoint where one fits");
+        return Verdict.no(CompatibilityReason.Kind.KPROBES_UNAVAILABLE, "", "no kprobe PMU "
+                + "(/sys/bus/event_source/devices/kprobe): this kernel was built without kprobes (CONFIG_KPROBES) or "
+                + "is older than 4.17; the program loads but cannot attach. Use fentry/fexit (BTF) or a tracepoint "
+                + "where one fits");
     }
 
     private static Verdict kprobe(String function, FeatureProbes probes) {

@@ -55,16 +55,21 @@ public final class CompatibilityCheck {
 
     private final BpfObjectSpec spec;
     private final LoadOptions options;
+    /** Facts the caller gave ({@link #withKernelFacts}), null for the loader's. */
     private final KernelFacts facts;
+    /** The facts extern resolution uses: {@link #facts}, else the loader's for {@link #options} (made once: they cache). */
+    private final KernelFacts effectiveFacts;
     private final FeatureProbes probes;
     /** Stand-in load results by section prefix and target, for this check's lifetime. */
     private final Map<String, CompatibilityReason> standIns = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final CompatibilityReason NONE = new CompatibilityReason(Kind.NEEDS_TARGET, "", "");
+    /** Marks a stand-in that loaded (the map cannot hold null). */
+    private static final CompatibilityReason STAND_IN_LOADED = new CompatibilityReason(Kind.NEEDS_TARGET, "", "");
 
     private CompatibilityCheck(BpfObjectSpec spec, LoadOptions options, KernelFacts facts, FeatureProbes probes) {
         this.spec = spec;
         this.options = options;
         this.facts = facts;
+        this.effectiveFacts = facts != null ? facts : ProgramUses.kernelFacts(options);
         this.probes = probes;
     }
 
@@ -88,7 +93,7 @@ public final class CompatibilityCheck {
     }
 
     private KernelFacts facts() {
-        return facts != null ? facts : ProgramUses.kernelFacts(options);
+        return effectiveFacts;
     }
 
     private LoadOptions loadOptions() {
@@ -258,14 +263,14 @@ public final class CompatibilityCheck {
         String key = p.section().prefix() + "/" + p.attachTarget();
         CompatibilityReason r = standIns.computeIfAbsent(key, k -> {
             try (dev.bpflux.prog.BpfProgram prog = ProgramUses.loadStandIn(p)) {
-                return NONE;
+                return STAND_IN_LOADED;
             } catch (dev.bpflux.BpfNotSupportedException e) {
                 return new CompatibilityReason(Kind.TRAMPOLINES_UNAVAILABLE, p.attachTarget(), e.getMessage());
             } catch (BpfException e) {
                 return new CompatibilityReason(Kind.BTF_TARGET_REFUSED, p.attachTarget(), e.getMessage());
             }
         });
-        if (r != NONE) {
+        if (r != STAND_IN_LOADED) {
             reasons.add(r);
         }
     }

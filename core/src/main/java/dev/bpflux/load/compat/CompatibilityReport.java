@@ -36,10 +36,10 @@ public record CompatibilityReport(String object, String kernelRelease, boolean v
      * A table: program, section, load, attach, then each reason indented under its program.
      *
      * <pre>
-     * ksym_task_storage_busy.bpf.o on 6.18.0 (analysis, not loaded)
-     * program               section            load  attach        reasons
-     * on_exec               tp/sched/...       no    no            1
-     *   - typed_ksym_needs_kallsyms_all bpf_task_storage_busy: ...
+     * ksyscall_write_hist.bpf.o on 6.18.44-fc-v669 (analysis, not loaded)
+     * program    section         load  attach        reasons
+     * bpf_prog3  ksyscall/write  yes   no            1
+     *   - kprobes_unavailable: no kprobe PMU (/sys/bus/event_source/devices/kprobe): ...
      * </pre>
      */
     public String toText() {
