@@ -178,7 +178,7 @@ final class AttachPoints {
     }
 
     /**
-     * BPF LSM programs attach only when "bpf" is an active LSM: {@code /sys/kernel/security/lsm} (securityfs,
+     * BPF LSM programs run only when "bpf" is an active LSM: {@code /sys/kernel/security/lsm} (securityfs,
      * mounted here when missing and we may), else the {@code lsm=} boot parameter, else CONFIG_LSM.
      */
     private static Verdict bpfLsm(Supplier<KernelConfig> config) {
@@ -186,8 +186,10 @@ final class AttachPoints {
         if (active == null || List.of(active.split(",")).contains("bpf")) {
             return Verdict.yes(); // unknown: attaching will tell
         }
-        return Verdict.no(CompatibilityReason.Kind.BPF_LSM_INACTIVE, "", "BPF LSM is not an active LSM (active: "
-                + active + "); boot with lsm=" + active + ",bpf (CONFIG_BPF_LSM must be set)");
+        return new Verdict(ProgramCompatibility.Attach.YES, List.of(new CompatibilityReason(
+                CompatibilityReason.Kind.BPF_LSM_INACTIVE, "", "BPF LSM is not an active LSM (active: " + active
+                + "): the program attaches but is never called; boot with lsm=" + active + ",bpf (CONFIG_BPF_LSM "
+                + "must be set)")));
     }
 
     private static String activeLsms(Supplier<KernelConfig> config) {

@@ -72,8 +72,11 @@ public record CompatibilityReason(Kind kind, String subject, String message) {
         UPROBES_UNAVAILABLE(Effect.ATTACH),
         /** The uprobe's binary does not exist. */
         MISSING_UPROBE_TARGET(Effect.ATTACH),
-        /** BPF LSM is built but not in the active LSM list ({@code lsm=}, CONFIG_LSM). */
-        BPF_LSM_INACTIVE(Effect.ATTACH),
+        /**
+         * BPF LSM is not in the active LSM list ({@code lsm=}, CONFIG_LSM): the kernel loads and attaches lsm
+         * programs anyway (neither step checks), but their hooks are never called.
+         */
+        BPF_LSM_INACTIVE(Effect.NOTE),
         /** Attaching needs input the section cannot give (an interface, cgroup, binary, perf event). */
         NEEDS_TARGET(Effect.NOTE),
         /**
