@@ -1,6 +1,6 @@
 package dev.bpflux.kernel;
 
-import dev.bpflux.prog.ProgramType;
+import dev.bpflux.obj.ProgramType;
 
 /**
  * Whether the kernel has {@code bpf_get_attach_cookie()} (helper 174, Linux 5.15), the fact behind the

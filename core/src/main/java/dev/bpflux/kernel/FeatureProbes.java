@@ -1,10 +1,10 @@
 package dev.bpflux.kernel;
 
 import com.sun.jna.Memory;
-import dev.bpflux.map.MapType;
-import dev.bpflux.prog.AttachType;
-import dev.bpflux.prog.Instructions;
-import dev.bpflux.prog.ProgramType;
+import dev.bpflux.obj.MapType;
+import dev.bpflux.obj.AttachType;
+import dev.bpflux.prog.Assembler;
+import dev.bpflux.obj.ProgramType;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.Errno;
@@ -92,7 +92,7 @@ public final class FeatureProbes {
             return false;
         }
         try (BpfAttr.MapCreate attr = new BpfAttr.MapCreate()) {
-            attr.mapType(type.number()).keySize(key).valueSize(value).maxEntries(max).mapFlags(flags);
+            attr.mapType(type.value()).keySize(key).valueSize(value).maxEntries(max).mapFlags(flags);
             if (btf != null) {
                 attr.btfFd(btf.fd()).btfKeyTypeId(1).btfValueTypeId(1);
             }
@@ -106,14 +106,14 @@ public final class FeatureProbes {
 
     private boolean probeMapInMap(MapType type) {
         try (BpfAttr.MapCreate inner = new BpfAttr.MapCreate()) {
-            inner.mapType(MapType.ARRAY.number()).keySize(4).valueSize(4).maxEntries(1);
+            inner.mapType(MapType.ARRAY.value()).keySize(4).valueSize(4).maxEntries(1);
             int innerFd = bpf.tryCall(inner);
             if (innerFd < 0) {
                 return false;
             }
             try (OwnedFd innerMap = OwnedFd.adopt(innerFd, "probe inner map", bpf.calls());
                     BpfAttr.MapCreate outer = new BpfAttr.MapCreate()) {
-                outer.mapType(type.number()).keySize(4).valueSize(4).maxEntries(1).innerMapFd(innerMap.fd());
+                outer.mapType(type.value()).keySize(4).valueSize(4).maxEntries(1).innerMapFd(innerMap.fd());
                 return created(bpf.tryCall(outer));
             }
         }
@@ -165,7 +165,7 @@ public final class FeatureProbes {
     public boolean mmapableMaps() {
         return cache.computeIfAbsent("mmapable", k -> {
             try (BpfAttr.MapCreate attr = new BpfAttr.MapCreate()) {
-                attr.mapType(MapType.ARRAY.number()).keySize(4).valueSize(4).maxEntries(1).mapFlags(BPF_F_MMAPABLE);
+                attr.mapType(MapType.ARRAY.value()).keySize(4).valueSize(4).maxEntries(1).mapFlags(BPF_F_MMAPABLE);
                 return created(bpf.tryCall(attr));
             }
         });
@@ -173,7 +173,7 @@ public final class FeatureProbes {
 
     /** Whether programs of {@code type} can be loaded ({@code r0 = 0; exit}). */
     public boolean programType(ProgramType type) {
-        return cache.computeIfAbsent(type, t -> loadProbe(type, Instructions.returnImm(0), null));
+        return cache.computeIfAbsent(type, t -> loadProbe(type, Assembler.returnImm(0), null));
     }
 
     /**
@@ -187,7 +187,7 @@ public final class FeatureProbes {
             return false;
         }
         return cache.computeIfAbsent(List.of(type, helperId), k -> {
-            byte[] insns = new Instructions().call(helperId).movImm(Instructions.R0, 0).exit().toBytes();
+            byte[] insns = new Assembler().call(helperId).movImm(Assembler.R0, 0).exit().toBytes();
             return loadProbe(type, insns, "func");
         });
     }
@@ -203,18 +203,18 @@ public final class FeatureProbes {
                 BpfAttr.ProgLoad attr = new BpfAttr.ProgLoad()) {
             code.write(0, insns, 0, insns.length);
             log.setByte(0, (byte) 0);
-            attr.progType(type.number()).insns(code, insns.length / 8).license("GPL").log(log, 4096, 1);
+            attr.progType(type.value()).insns(code, insns.length / 8).license("GPL").log(log, 4096, 1);
             switch (type) {
                 case KPROBE -> attr.kernVersion(KernelVersion.current().code()); // checked before 5.0
                 // Types that need an attach target: point at BTF id 1, never a valid target, so a
                 // kernel that knows the type gets as far as logging why id 1 is wrong.
-                case TRACING -> attr.expectedAttachType(AttachType.TRACE_FENTRY.number()).attachBtfId(1);
-                case LSM -> attr.expectedAttachType(AttachType.LSM_MAC.number()).attachBtfId(1);
+                case TRACING -> attr.expectedAttachType(AttachType.TRACE_FENTRY.value()).attachBtfId(1);
+                case LSM -> attr.expectedAttachType(AttachType.LSM_MAC.value()).attachBtfId(1);
                 case EXT, STRUCT_OPS -> attr.attachBtfId(1);
-                case CGROUP_SOCK_ADDR -> attr.expectedAttachType(AttachType.CGROUP_INET4_CONNECT.number());
-                case CGROUP_SOCKOPT -> attr.expectedAttachType(AttachType.CGROUP_GETSOCKOPT.number());
-                case SK_LOOKUP -> attr.expectedAttachType(AttachType.SK_LOOKUP.number());
-                case NETFILTER -> attr.expectedAttachType(AttachType.NETFILTER.number());
+                case CGROUP_SOCK_ADDR -> attr.expectedAttachType(AttachType.CGROUP_INET4_CONNECT.value());
+                case CGROUP_SOCKOPT -> attr.expectedAttachType(AttachType.CGROUP_GETSOCKOPT.value());
+                case SK_LOOKUP -> attr.expectedAttachType(AttachType.SK_LOOKUP.value());
+                case NETFILTER -> attr.expectedAttachType(AttachType.NETFILTER.value());
                 default -> { }
             }
             int r = bpf.tryCall(attr);
@@ -240,7 +240,7 @@ public final class FeatureProbes {
     public boolean bpfLinks() {
         return cache.computeIfAbsent("links", k -> {
             try (BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
-                attr.progFd(-1).targetFd(-1).attachType(AttachType.CGROUP_INET_INGRESS.number());
+                attr.progFd(-1).targetFd(-1).attachType(AttachType.CGROUP_INET_INGRESS.value());
                 int r = bpf.tryCall(attr);
                 return r >= 0 || r == -Errno.EBADF;
             }
@@ -253,10 +253,10 @@ public final class FeatureProbes {
      */
     public boolean perfLinkCookies() {
         return cache.computeIfAbsent("perf_cookie", k -> {
-            byte[] insns = Instructions.returnImm(0);
+            byte[] insns = Assembler.returnImm(0);
             try (Memory code = new Memory(insns.length); BpfAttr.ProgLoad load = new BpfAttr.ProgLoad()) {
                 code.write(0, insns, 0, insns.length);
-                load.progType(ProgramType.PERF_EVENT.number()).insns(code, 2).license("GPL");
+                load.progType(ProgramType.PERF_EVENT.value()).insns(code, 2).license("GPL");
                 int prog = bpf.tryCall(load);
                 if (prog < 0) {
                     return false;
@@ -267,7 +267,7 @@ public final class FeatureProbes {
                             .samplePeriod(1_000_000_000L).flags(PerfEventAttr.FLAG_DISABLED);
                     try (OwnedFd event = PerfEvents.open(pattr, -1, 0, -1, 0, "probe event");
                             BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
-                        attr.progFd(progFd.fd()).targetFd(event.fd()).attachType(AttachType.PERF_EVENT.number())
+                        attr.progFd(progFd.fd()).targetFd(event.fd()).attachType(AttachType.PERF_EVENT.value())
                                 .perfEventCookie(1);
                         return created(bpf.tryCall(attr));
                     } catch (RuntimeException e) {

@@ -1,7 +1,7 @@
 package dev.bpflux.link;
 
 import com.sun.jna.LastErrorException;
-import dev.bpflux.prog.AttachType;
+import dev.bpflux.obj.AttachType;
 import dev.bpflux.prog.BpfProgram;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.OwnedFd;
@@ -31,7 +31,7 @@ public final class CgroupLink extends BpfLink {
     /** Attaches {@code prog} to cgroup directory {@code cgroup} at hook {@code attachType}. */
     public static CgroupLink attach(BpfProgram prog, Path cgroup, AttachType attachType) {
         try (OwnedFd dir = openCgroup(cgroup); BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
-            attr.progFd(prog.fd().fd()).targetFd(dir.fd()).attachType(attachType.number());
+            attr.progFd(prog.fd().fd()).targetFd(dir.fd()).attachType(attachType.value());
             String what = "cgroup link (" + attachType.kernelName() + ") of " + prog.fd().what() + " on " + cgroup;
             return new CgroupLink(create(attr, what, "cgroup links need Linux 5.7 and a cgroup v2 directory; the "
                     + "program type must match " + attachType.kernelName()), cgroup, attachType);

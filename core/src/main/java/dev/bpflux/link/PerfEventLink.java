@@ -1,7 +1,7 @@
 package dev.bpflux.link;
 
 import dev.bpflux.BpfNotSupportedException;
-import dev.bpflux.prog.AttachType;
+import dev.bpflux.obj.AttachType;
 import dev.bpflux.prog.BpfProgram;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
@@ -55,7 +55,7 @@ public class PerfEventLink extends BpfLink {
         String what = prog.fd().what() + " on " + event.what();
         if (!Boolean.FALSE.equals(linkSupported)) {
             try (BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
-                attr.progFd(prog.fd().fd()).targetFd(event.fd()).attachType(AttachType.PERF_EVENT.number())
+                attr.progFd(prog.fd().fd()).targetFd(event.fd()).attachType(AttachType.PERF_EVENT.value())
                         .perfEventCookie(cookie);
                 int r = Bpf.system().tryCall(attr);
                 if (r >= 0) {

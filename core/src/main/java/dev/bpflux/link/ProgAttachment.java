@@ -1,6 +1,6 @@
 package dev.bpflux.link;
 
-import dev.bpflux.prog.AttachType;
+import dev.bpflux.obj.AttachType;
 import dev.bpflux.prog.BpfProgram;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
@@ -49,7 +49,7 @@ public final class ProgAttachment implements AutoCloseable {
      */
     public static ProgAttachment attach(BpfProgram prog, OwnedFd target, AttachType attachType, int flags) {
         try (BpfAttr.ProgAttach attr = new BpfAttr.ProgAttach(BpfCommand.BPF_PROG_ATTACH)) {
-            attr.targetFd(target.fd()).attachBpfFd(prog.fd().fd()).attachType(attachType.number()).attachFlags(flags);
+            attr.targetFd(target.fd()).attachBpfFd(prog.fd().fd()).attachType(attachType.value()).attachFlags(flags);
             Bpf.system().call(attr, "check that the program type matches " + attachType.kernelName()
                     + " and the flags agree with programs already attached");
         }
@@ -67,7 +67,7 @@ public final class ProgAttachment implements AutoCloseable {
             return;
         }
         try (BpfAttr.ProgAttach attr = new BpfAttr.ProgAttach(BpfCommand.BPF_PROG_DETACH)) {
-            attr.targetFd(target.fd()).attachBpfFd(program.fd()).attachType(attachType.number());
+            attr.targetFd(target.fd()).attachBpfFd(program.fd()).attachType(attachType.value());
             Bpf.system().call(attr);
         } finally {
             program.close();

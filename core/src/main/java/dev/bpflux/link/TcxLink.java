@@ -1,7 +1,7 @@
 package dev.bpflux.link;
 
 import dev.bpflux.BpfNotSupportedException;
-import dev.bpflux.prog.AttachType;
+import dev.bpflux.obj.AttachType;
 import dev.bpflux.prog.BpfProgram;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
@@ -42,7 +42,7 @@ public final class TcxLink extends BpfLink {
 
     public static TcxLink attach(BpfProgram prog, int ifindex, Direction direction) {
         try (BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
-            attr.progFd(prog.fd().fd()).targetIfindex(ifindex).attachType(direction.attachType.number());
+            attr.progFd(prog.fd().fd()).targetIfindex(ifindex).attachType(direction.attachType.value());
             int r = Bpf.system().tryCall(attr);
             String what = "tcx " + direction.name().toLowerCase(java.util.Locale.ROOT) + " link of " + prog.fd().what()
                     + " on ifindex " + ifindex;

@@ -1,9 +1,9 @@
 package dev.bpflux.link;
 
 import dev.bpflux.BpfException;
-import dev.bpflux.prog.AttachType;
+import dev.bpflux.obj.AttachType;
 import dev.bpflux.prog.BpfProgram;
-import dev.bpflux.prog.ProgramType;
+import dev.bpflux.obj.ProgramType;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.Errno;
@@ -42,7 +42,7 @@ public final class TracingLink extends BpfLink {
         }
         String what = "tracing link (" + type.kernelName() + ") of " + prog.fd().what();
         try (BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
-            attr.progFd(prog.fd().fd()).attachType(type.number());
+            attr.progFd(prog.fd().fd()).attachType(type.value());
             if (cookie != 0) {
                 attr.tracingCookie(cookie);
             }

@@ -3,7 +3,7 @@ package dev.bpflux.link;
 import com.sun.jna.Memory;
 import dev.bpflux.BpfException;
 import dev.bpflux.BpfNotSupportedException;
-import dev.bpflux.prog.AttachType;
+import dev.bpflux.obj.AttachType;
 import dev.bpflux.prog.BpfProgram;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
@@ -61,7 +61,7 @@ public final class UprobeMultiLink extends BpfLink {
             if (cookies != null) {
                 cks.write(0, cookies, 0, cookies.length);
             }
-            attr.progFd(prog.fd().fd()).attachType(AttachType.TRACE_UPROBE_MULTI.number())
+            attr.progFd(prog.fd().fd()).attachType(AttachType.TRACE_UPROBE_MULTI.value())
                     .uprobeMulti(binary.toAbsolutePath().toString(), offs, null, cookies == null ? null : cks,
                             offsets.length, returnProbes ? BPF_F_UPROBE_MULTI_RETURN : 0, Math.max(pid, 0));
             int r = Bpf.system().tryCall(attr);

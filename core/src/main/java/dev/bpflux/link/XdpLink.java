@@ -2,7 +2,7 @@ package dev.bpflux.link;
 
 import com.sun.jna.LastErrorException;
 import dev.bpflux.BpfException;
-import dev.bpflux.prog.AttachType;
+import dev.bpflux.obj.AttachType;
 import dev.bpflux.prog.BpfProgram;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.Errno;
@@ -35,7 +35,7 @@ public final class XdpLink extends BpfLink {
     /** Attaches to the interface with index {@code ifindex}. */
     public static XdpLink attach(BpfProgram prog, int ifindex, int flags) {
         try (BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
-            attr.progFd(prog.fd().fd()).targetIfindex(ifindex).attachType(AttachType.XDP.number()).flags(flags);
+            attr.progFd(prog.fd().fd()).targetIfindex(ifindex).attachType(AttachType.XDP.value()).flags(flags);
             String what = "XDP link of " + prog.fd().what() + " on ifindex " + ifindex;
             return new XdpLink(create(attr, what, "XDP links need Linux 5.9; EBUSY means another XDP program is "
                     + "attached to this interface in the same mode; EINVAL may mean the program is not XDP"), ifindex);

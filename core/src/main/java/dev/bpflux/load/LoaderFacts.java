@@ -1,8 +1,5 @@
 package dev.bpflux.load;
 
-import dev.bpflux.map.BpfMap;
-import dev.bpflux.map.MapDefinition;
-import dev.bpflux.map.MapFlags;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.BpfCommand;
@@ -13,7 +10,6 @@ import dev.bpflux.sys.OwnedFd;
  * per JVM and cached: BTF kinds the checker accepts, whether arrays can be mmap'd.
  */
 final class LoaderFacts {
-    private static volatile Boolean mmapableArrays;
 
     private LoaderFacts() {
     }
@@ -22,20 +18,9 @@ final class LoaderFacts {
         return BtfFeatureProbes.features();
     }
 
-    /** {@code BPF_F_MMAPABLE} arrays (Linux 5.5): probed by creating one. */
-    @SuppressWarnings("try") // the probe map is only created and closed
+    /** {@code BPF_F_MMAPABLE} arrays (Linux 5.5), probed once by the native layer. */
     static boolean mmapableArrays() {
-        Boolean m = mmapableArrays;
-        if (m == null) {
-            try (BpfMap probe = BpfMap.create(MapDefinition.builder(dev.bpflux.map.MapType.ARRAY).keySize(4)
-                    .valueSize(4).maxEntries(1).flags(MapFlags.BPF_F_MMAPABLE).name("bpflux_probe").build())) {
-                m = Boolean.TRUE;
-            } catch (RuntimeException e) {
-                m = Boolean.FALSE;
-            }
-            mmapableArrays = m;
-        }
-        return m;
+        return dev.bpflux.kernel.FeatureProbes.system().mmapableMaps();
     }
 
     /** A descriptor for the kernel BTF object with id {@code id} (a module's, for kfuncs and attach targets). */

@@ -411,7 +411,7 @@ final class ObjectLoader {
     }
 
     private BpfMap create(MapSpec m, int maxEntries, LoadedBtf btf, int innerFd) {
-        MapDefinition.Builder b = MapDefinition.builder(SysTypes.map(m.type())).keySize(m.keySize())
+        MapDefinition.Builder b = MapDefinition.builder(m.type()).keySize(m.keySize())
                 .valueSize(m.valueSize()).maxEntries(maxEntries).flags(m.flags()).name(m.name())
                 .mapExtra(m.mapExtra()).numaNode(m.numaNode()).innerMapFd(innerFd);
         boolean withBtf = btf != null && !takesNoBtf(m.type()) && (m.keyTypeId() != 0 || m.valueTypeId() != 0);
@@ -496,7 +496,7 @@ final class ObjectLoader {
         if (mmapable) {
             flags |= MapFlags.BPF_F_MMAPABLE;
         }
-        MapDefinition.Builder b = MapDefinition.builder(dev.bpflux.map.MapType.ARRAY).keySize(4)
+        MapDefinition.Builder b = MapDefinition.builder(dev.bpflux.obj.MapType.ARRAY).keySize(4)
                 .valueSize(Math.max(size, 1)).maxEntries(1).flags(flags).name(internalMapName(objectName, section));
         if (btf != null && datasecId != 0) {
             b.btfFd(btf.fd().fd()).btfValueTypeId(datasecId);
@@ -557,10 +557,10 @@ final class ObjectLoader {
                     applyExtern(p, insns, x, e, externs.get(e.name()), data, moduleBtfs, fdArrayIndex, fdArray);
                 }
             }
-            ProgramLoadRequest.Builder req = ProgramLoadRequest.builder(SysTypes.program(p.type()), toBytes(insns))
+            ProgramLoadRequest.Builder req = ProgramLoadRequest.builder(p.type(), toBytes(insns))
                     .name(p.name()).license(spec.license())
                     .kernelVersion(spec.kernelVersion().orElseGet(() -> KernelVersion.current().code()))
-                    .expectedAttachType(SysTypes.attach(p.expectedAttachType().orElse(null)))
+                    .expectedAttachType(p.expectedAttachType().orElse(null))
                     .logLevel(options.logLevel());
             int flags = 0;
             if (p.sleepable()) {

@@ -110,7 +110,7 @@ final class SectionAttacher {
                 throw new BpfException("program '" + spec.name() + "' (" + spec.sectionName() + ") has no attach "
                         + "type in its section name; use a section such as cgroup_skb/ingress");
             }
-            return CgroupLink.attach(p.program(), cg, SysTypes.attach(at));
+            return CgroupLink.attach(p.program(), cg, at);
         }
         throw new BpfException("program '" + spec.name() + "' (section " + spec.sectionName() + ") cannot be "
                 + "attached automatically; attach p.program() with a dev.bpflux.link class");

@@ -1,5 +1,7 @@
 package dev.bpflux.map;
 
+import dev.bpflux.obj.MapType;
+
 import com.sun.jna.Memory;
 import dev.bpflux.BpfException;
 import dev.bpflux.BpfNotSupportedException;
@@ -76,7 +78,7 @@ public class BpfMap implements AutoCloseable {
     public static BpfMap create(MapDefinition def) {
         String what = "map '" + def.name() + "'";
         try (BpfAttr.MapCreate attr = new BpfAttr.MapCreate()) {
-            attr.mapType(def.type().number()).keySize(def.keySize()).valueSize(def.valueSize())
+            attr.mapType(def.type().value()).keySize(def.keySize()).valueSize(def.valueSize())
                     .maxEntries(def.maxEntries()).mapFlags(def.flags()).innerMapFd(def.innerMapFd())
                     .numaNode(def.numaNode()).mapName(def.name()).mapIfindex(def.ifindex()).btfFd(def.btfFd())
                     .btfKeyTypeId(def.btfKeyTypeId()).btfValueTypeId(def.btfValueTypeId())
@@ -85,7 +87,7 @@ public class BpfMap implements AutoCloseable {
             if (r < 0) {
                 throw createFailure(def, -r);
             }
-            return wrap(OwnedFd.adopt(r, what), def.type().number(), def.keySize(), def.valueSize(),
+            return wrap(OwnedFd.adopt(r, what), def.type().value(), def.keySize(), def.valueSize(),
                     def.maxEntries(), def.flags(), def.name());
         }
     }

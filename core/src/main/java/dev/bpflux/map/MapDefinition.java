@@ -1,5 +1,7 @@
 package dev.bpflux.map;
 
+import dev.bpflux.obj.MapType;
+
 import java.util.Objects;
 
 /**

@@ -1,5 +1,7 @@
 package dev.bpflux.map;
 
+import dev.bpflux.obj.MapType;
+
 import com.sun.jna.Memory;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;

@@ -1,8 +1,9 @@
 package dev.bpflux.obj;
 
 /**
- * Expected attach types of BPF programs ({@code expected_attach_type} at load, {@code attach_type} at attach).
- * Values are the kernel's {@code enum bpf_attach_type} (linux/bpf.h), taken from Linux 6.18's BTF.
+ * Attach types ({@code enum bpf_attach_type} in linux/bpf.h; values from 46 on, TCX_INGRESS and
+ * later, are from 6.6+ headers). Used as a program's expected attach type at load time and as the
+ * attach type of BPF_LINK_CREATE / BPF_PROG_ATTACH.
  */
 public enum AttachType {
     CGROUP_INET_INGRESS(0),
@@ -64,24 +65,26 @@ public enum AttachType {
     TRACE_KPROBE_SESSION(56),
     TRACE_UPROBE_SESSION(57);
 
+    private static final AttachType[] BY_VALUE = values();
+
     private final int value;
 
     AttachType(int value) {
         this.value = value;
     }
 
-    /** The kernel's numeric value. */
+    /** The value of {@code BPF_*} in enum bpf_attach_type. */
     public int value() {
         return value;
     }
 
-    /** The constant with this kernel value, or {@code null} when unknown to bpflux. */
+    /** The kernel's constant name, e.g. {@code BPF_TRACE_FENTRY}. */
+    public String kernelName() {
+        return "BPF_" + name();
+    }
+
+    /** The attach type with kernel value {@code value}, or null for one newer than bpflux knows. */
     public static AttachType of(int value) {
-        for (AttachType t : values()) {
-            if (t.value == value) {
-                return t;
-            }
-        }
-        return null;
+        return value >= 0 && value < BY_VALUE.length ? BY_VALUE[value] : null;
     }
 }

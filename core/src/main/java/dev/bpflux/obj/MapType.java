@@ -1,63 +1,84 @@
 package dev.bpflux.obj;
 
 /**
- * BPF map types.
- * Values are the kernel's {@code enum bpf_map_type} (linux/bpf.h), taken from Linux 6.18's BTF.
+ * Map types ({@code enum bpf_map_type} in linux/bpf.h) with the kernel release that added each,
+ * used in "not supported" messages.
  */
 public enum MapType {
-    UNSPEC(0),
-    HASH(1),
-    ARRAY(2),
-    PROG_ARRAY(3),
-    PERF_EVENT_ARRAY(4),
-    PERCPU_HASH(5),
-    PERCPU_ARRAY(6),
-    STACK_TRACE(7),
-    CGROUP_ARRAY(8),
-    LRU_HASH(9),
-    LRU_PERCPU_HASH(10),
-    LPM_TRIE(11),
-    ARRAY_OF_MAPS(12),
-    HASH_OF_MAPS(13),
-    DEVMAP(14),
-    SOCKMAP(15),
-    CPUMAP(16),
-    XSKMAP(17),
-    SOCKHASH(18),
-    CGROUP_STORAGE(19),
-    REUSEPORT_SOCKARRAY(20),
-    PERCPU_CGROUP_STORAGE(21),
-    QUEUE(22),
-    STACK(23),
-    SK_STORAGE(24),
-    DEVMAP_HASH(25),
-    STRUCT_OPS(26),
-    RINGBUF(27),
-    INODE_STORAGE(28),
-    TASK_STORAGE(29),
-    BLOOM_FILTER(30),
-    USER_RINGBUF(31),
-    CGRP_STORAGE(32),
-    ARENA(33);
+    UNSPEC(0, "3.18"),
+    HASH(1, "3.19"),
+    ARRAY(2, "3.19"),
+    PROG_ARRAY(3, "4.2"),
+    PERF_EVENT_ARRAY(4, "4.3"),
+    PERCPU_HASH(5, "4.6"),
+    PERCPU_ARRAY(6, "4.6"),
+    STACK_TRACE(7, "4.6"),
+    CGROUP_ARRAY(8, "4.8"),
+    LRU_HASH(9, "4.10"),
+    LRU_PERCPU_HASH(10, "4.10"),
+    LPM_TRIE(11, "4.11"),
+    ARRAY_OF_MAPS(12, "4.12"),
+    HASH_OF_MAPS(13, "4.12"),
+    DEVMAP(14, "4.14"),
+    SOCKMAP(15, "4.14"),
+    CPUMAP(16, "4.15"),
+    XSKMAP(17, "4.18"),
+    SOCKHASH(18, "4.18"),
+    CGROUP_STORAGE(19, "4.19"),
+    REUSEPORT_SOCKARRAY(20, "4.19"),
+    PERCPU_CGROUP_STORAGE(21, "4.20"),
+    QUEUE(22, "4.20"),
+    STACK(23, "4.20"),
+    SK_STORAGE(24, "5.2"),
+    DEVMAP_HASH(25, "5.4"),
+    STRUCT_OPS(26, "5.6"),
+    RINGBUF(27, "5.8"),
+    INODE_STORAGE(28, "5.10"),
+    TASK_STORAGE(29, "5.11"),
+    BLOOM_FILTER(30, "5.16"),
+    USER_RINGBUF(31, "6.1"),
+    CGRP_STORAGE(32, "6.2"),
+    ARENA(33, "6.9");
+
+    private static final MapType[] BY_VALUE = values();
 
     private final int value;
+    private final String since;
 
-    MapType(int value) {
+    MapType(int value, String since) {
         this.value = value;
+        this.since = since;
     }
 
-    /** The kernel's numeric value. */
+    /** The value of {@code BPF_MAP_TYPE_*}. */
     public int value() {
         return value;
     }
 
-    /** The constant with this kernel value, or {@code null} when unknown to bpflux. */
+    /** The first kernel release with this map type. */
+    public String since() {
+        return since;
+    }
+
+    /** The kernel's constant name, e.g. {@code BPF_MAP_TYPE_HASH}. */
+    public String kernelName() {
+        return "BPF_MAP_TYPE_" + name();
+    }
+
+    /** Whether each value is stored once per possible CPU (lookups return all copies). */
+    public boolean isPerCpu() {
+        return this == PERCPU_HASH || this == PERCPU_ARRAY || this == LRU_PERCPU_HASH
+                || this == PERCPU_CGROUP_STORAGE;
+    }
+
+    /** Whether every key in [0, max_entries) always exists (no delete, no BPF_NOEXIST). */
+    public boolean isArray() {
+        return this == ARRAY || this == PERCPU_ARRAY || this == PROG_ARRAY || this == PERF_EVENT_ARRAY
+                || this == CGROUP_ARRAY || this == ARRAY_OF_MAPS;
+    }
+
+    /** The type with kernel value {@code value}, or null for one newer than bpflux knows. */
     public static MapType of(int value) {
-        for (MapType t : values()) {
-            if (t.value == value) {
-                return t;
-            }
-        }
-        return null;
+        return value >= 0 && value < BY_VALUE.length ? BY_VALUE[value] : null;
     }
 }

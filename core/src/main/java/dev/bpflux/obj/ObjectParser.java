@@ -812,12 +812,12 @@ final class ObjectParser {
                 }
                 case "key": {
                     d.keyType = pointee(mapName, m);
-                    setSize(mapName, d, true, (int) btf.sizeOf(d.keyType));
+                    setSize(mapName, d, true, typeSize(mapName, d.keyType));
                     break;
                 }
                 case "value": {
                     d.valueType = pointee(mapName, m);
-                    setSize(mapName, d, false, (int) btf.sizeOf(d.valueType));
+                    setSize(mapName, d, false, typeSize(mapName, d.valueType));
                     break;
                 }
                 case "values": {
@@ -852,6 +852,14 @@ final class ObjectParser {
             }
         }
         return d;
+    }
+
+    private int typeSize(String mapName, int typeId) {
+        long size = btf.sizeOf(typeId);
+        if (size > Integer.MAX_VALUE) {
+            throw error(".BTF", -1, "map " + mapName + ": key or value type of " + size + " bytes is too large");
+        }
+        return (int) size;
     }
 
     private void setSize(String mapName, MapDef d, boolean key, int size) {

@@ -1,5 +1,8 @@
 package dev.bpflux.prog;
 
+import dev.bpflux.obj.ProgramType;
+import dev.bpflux.obj.AttachType;
+
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import dev.bpflux.BpfNotSupportedException;
@@ -50,11 +53,11 @@ public final class BpfProgram implements AutoCloseable {
         List<Memory> buffers = new ArrayList<>();
         try (BpfAttr.ProgLoad attr = new BpfAttr.ProgLoad()) {
             byte[] insns = req.instructions();
-            attr.progType(req.type().number()).insns(copy(buffers, insns), insns.length / 8).license(req.license())
+            attr.progType(req.type().value()).insns(copy(buffers, insns), insns.length / 8).license(req.license())
                     .kernVersion(req.kernelVersion()).progFlags(req.flags()).progName(req.name())
                     .progIfindex(req.ifindex()).progBtfFd(req.progBtfFd()).attachBtfId(req.attachBtfId());
             if (req.expectedAttachType() != null) {
-                attr.expectedAttachType(req.expectedAttachType().number());
+                attr.expectedAttachType(req.expectedAttachType().value());
             }
             if (req.attachProgFd() != 0) {
                 attr.attachProgFd(req.attachProgFd());
@@ -82,7 +85,7 @@ public final class BpfProgram implements AutoCloseable {
             if (req.logLevel() == 0) {
                 int r = attempt(bpf, attr);
                 if (r >= 0) {
-                    return new BpfProgram(OwnedFd.adopt(r, what), req.name(), req.type().number(),
+                    return new BpfProgram(OwnedFd.adopt(r, what), req.name(), req.type().value(),
                             req.expectedAttachType(), "");
                 }
                 errno = -r;
@@ -97,7 +100,7 @@ public final class BpfProgram implements AutoCloseable {
                     int r = attempt(bpf, attr);
                     String text = cString(log, size);
                     if (r >= 0) {
-                        return new BpfProgram(OwnedFd.adopt(r, what), req.name(), req.type().number(),
+                        return new BpfProgram(OwnedFd.adopt(r, what), req.name(), req.type().value(),
                                 req.expectedAttachType(), text);
                     }
                     errno = -r;

@@ -1,5 +1,7 @@
 package dev.bpflux.prog;
 
+import dev.bpflux.obj.ProgramType;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

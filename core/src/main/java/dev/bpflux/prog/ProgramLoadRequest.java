@@ -1,5 +1,8 @@
 package dev.bpflux.prog;
 
+import dev.bpflux.obj.ProgramType;
+import dev.bpflux.obj.AttachType;
+
 import java.util.Objects;
 
 /**

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.bpflux.map.MapType;
-import dev.bpflux.prog.Instructions;
-import dev.bpflux.prog.ProgramType;
+import dev.bpflux.obj.MapType;
+import dev.bpflux.prog.Assembler;
+import dev.bpflux.obj.ProgramType;
 import dev.bpflux.testing.KernelRequirements;
 import dev.bpflux.testing.KernelTest;
 import org.junit.jupiter.api.Test;
@@ -54,8 +54,8 @@ class FeatureProbesTest {
 
     @Test
     void helpers() {
-        assertTrue(probes.helper(ProgramType.TRACEPOINT, Instructions.FN_MAP_LOOKUP_ELEM));
-        assertTrue(probes.helper(ProgramType.TRACEPOINT, Instructions.FN_GET_CURRENT_PID_TGID));
+        assertTrue(probes.helper(ProgramType.TRACEPOINT, Assembler.FN_MAP_LOOKUP_ELEM));
+        assertTrue(probes.helper(ProgramType.TRACEPOINT, Assembler.FN_GET_CURRENT_PID_TGID));
         // bpf_probe_write_user (36) is for tracing programs only.
         assertFalse(probes.helper(ProgramType.XDP, 36));
         assertFalse(probes.helper(ProgramType.SOCKET_FILTER, 100_000));

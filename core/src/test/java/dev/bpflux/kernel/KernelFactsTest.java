@@ -143,7 +143,7 @@ class KernelFactsTest {
         byte cookie = ((ExternResolution.KconfigValue) r.get(o.extern("LINUX_HAS_BPF_COOKIE").orElseThrow())).bytes()[0];
         assertEquals(KernelVersion.current().atLeast(5, 15) ? 1 : 0, cookie, "bpf_get_attach_cookie is 5.15+");
         // The probe behind it can also say no: a helper id no kernel has.
-        assertFalse(FeatureProbes.system().helper(dev.bpflux.prog.ProgramType.KPROBE, 100000));
+        assertFalse(FeatureProbes.system().helper(dev.bpflux.obj.ProgramType.KPROBE, 100000));
         byte[] v = ((ExternResolution.KconfigValue) r.get(o.extern("LINUX_KERNEL_VERSION").orElseThrow())).bytes();
         int code = (v[0] & 0xff) | (v[1] & 0xff) << 8 | (v[2] & 0xff) << 16 | (v[3] & 0xff) << 24;
         assertEquals(KernelVersion.current().code(), code);

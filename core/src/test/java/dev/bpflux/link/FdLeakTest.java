@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.bpflux.BpfException;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.map.MapDefinition;
-import dev.bpflux.map.MapType;
+import dev.bpflux.obj.MapType;
 import dev.bpflux.prog.BpfProgram;
-import dev.bpflux.prog.Instructions;
+import dev.bpflux.prog.Assembler;
 import dev.bpflux.prog.ProgramLoadRequest;
-import dev.bpflux.prog.ProgramType;
+import dev.bpflux.obj.ProgramType;
 import dev.bpflux.testing.KernelTest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,7 +57,7 @@ class FdLeakTest {
 
         for (int i = 0; i < N; i++) {
             try (BpfProgram p = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.SOCKET_FILTER,
-                    Instructions.returnImm(0)).name("leak").build())) {
+                    Assembler.returnImm(0)).name("leak").build())) {
                 p.info();
             }
         }
@@ -83,7 +83,7 @@ class FdLeakTest {
         }
         for (int i = 0; i < N; i++) {
             assertThrows(BpfException.class, () -> BpfProgram.load(ProgramLoadRequest.builder(ProgramType.SOCKET_FILTER,
-                    new Instructions().exit().toBytes()).name("bad").build()));
+                    new Assembler().exit().toBytes()).name("bad").build()));
             assertThrows(BpfException.class, () -> BpfMap.create(MapDefinition.builder(MapType.HASH).keySize(0)
                     .valueSize(8).maxEntries(1).build()));
         }

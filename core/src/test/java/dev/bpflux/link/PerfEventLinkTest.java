@@ -9,7 +9,7 @@ import dev.bpflux.BpfNotSupportedException;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.prog.BpfProgram;
 import dev.bpflux.prog.ProgramLoadRequest;
-import dev.bpflux.prog.ProgramType;
+import dev.bpflux.obj.ProgramType;
 import dev.bpflux.sys.OwnedFd;
 import dev.bpflux.sys.PerfEventAttr;
 import dev.bpflux.sys.PerfEvents;

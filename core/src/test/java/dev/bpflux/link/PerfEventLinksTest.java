@@ -9,7 +9,7 @@ import dev.bpflux.BpfNotSupportedException;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.prog.BpfProgram;
 import dev.bpflux.prog.ProgramLoadRequest;
-import dev.bpflux.prog.ProgramType;
+import dev.bpflux.obj.ProgramType;
 import dev.bpflux.sys.SyscallTrigger;
 import dev.bpflux.testing.KernelRequirements;
 import dev.bpflux.testing.KernelTest;
@@ -125,10 +125,10 @@ class PerfEventLinksTest {
         try (BpfMap hits = TestPrograms.counter(); BpfMap cookie = TestPrograms.counter();
                 BpfProgram counting = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.KPROBE,
                         TestPrograms.countAll(hits.fd().fd(), 0)).name("umulti")
-                        .expectedAttachType(dev.bpflux.prog.AttachType.TRACE_UPROBE_MULTI).build());
+                        .expectedAttachType(dev.bpflux.obj.AttachType.TRACE_UPROBE_MULTI).build());
                 BpfProgram cookies = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.KPROBE,
                         TestPrograms.storeCookie(cookie.fd().fd())).name("umulti_ck")
-                        .expectedAttachType(dev.bpflux.prog.AttachType.TRACE_UPROBE_MULTI).build());
+                        .expectedAttachType(dev.bpflux.obj.AttachType.TRACE_UPROBE_MULTI).build());
                 UprobeMultiLink link = UprobeMultiLink.attachSymbols(counting, libc, java.util.List.of("getppid",
                         "getpgid"), null, TestPrograms.PID, false);
                 UprobeMultiLink withCookies = UprobeMultiLink.attachSymbols(cookies, libc,

@@ -1,16 +1,16 @@
 package dev.bpflux.link;
 
-import static dev.bpflux.prog.Instructions.R0;
-import static dev.bpflux.prog.Instructions.R1;
-import static dev.bpflux.prog.Instructions.R10;
-import static dev.bpflux.prog.Instructions.R2;
-import static dev.bpflux.prog.Instructions.R7;
+import static dev.bpflux.prog.Assembler.R0;
+import static dev.bpflux.prog.Assembler.R1;
+import static dev.bpflux.prog.Assembler.R10;
+import static dev.bpflux.prog.Assembler.R2;
+import static dev.bpflux.prog.Assembler.R7;
 
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.map.MapCodec;
 import dev.bpflux.map.MapDefinition;
-import dev.bpflux.map.MapType;
-import dev.bpflux.prog.Instructions;
+import dev.bpflux.obj.MapType;
+import dev.bpflux.prog.Assembler;
 import java.util.Locale;
 
 /** Hand-assembled programs and helpers shared by the link tests. */
@@ -37,11 +37,11 @@ final class TestPrograms {
     }
 
     /** Appends "counter[0] += 1" (9 instruction slots). */
-    private static Instructions increment(Instructions i, int mapFd) {
+    private static Assembler increment(Assembler i, int mapFd) {
         return i.storeImm32(R10, -4, 0)
                 .movReg(R2, R10).addImm(R2, -4)
                 .loadMapFd(R1, mapFd)
-                .call(Instructions.FN_MAP_LOOKUP_ELEM)
+                .call(Assembler.FN_MAP_LOOKUP_ELEM)
                 .jeqImm(R0, 0, 2)
                 .movImm(R1, 1)
                 .atomicAdd64(R0, 0, R1);
@@ -49,8 +49,8 @@ final class TestPrograms {
 
     /** Counts hits from this process only, returns {@code ret}. */
     static byte[] countOwnProcess(int mapFd, int ret) {
-        Instructions i = new Instructions()
-                .call(Instructions.FN_GET_CURRENT_PID_TGID)
+        Assembler i = new Assembler()
+                .call(Assembler.FN_GET_CURRENT_PID_TGID)
                 .rshImm(R0, 32)
                 .jneImm(R0, PID, 9);
         return increment(i, mapFd).movImm(R0, ret).exit().toBytes();
@@ -61,10 +61,10 @@ final class TestPrograms {
      * process's calls of syscall {@code nr}.
      */
     static byte[] countOwnSyscall(int mapFd, int nr) {
-        Instructions i = new Instructions()
+        Assembler i = new Assembler()
                 .loadReg64(R2, R1, 8)
                 .jneImm(R2, nr, 12)
-                .call(Instructions.FN_GET_CURRENT_PID_TGID)
+                .call(Assembler.FN_GET_CURRENT_PID_TGID)
                 .rshImm(R0, 32)
                 .jneImm(R0, PID, 9);
         return increment(i, mapFd).movImm(R0, 0).exit().toBytes();
@@ -72,21 +72,21 @@ final class TestPrograms {
 
     /** Counts every hit, returns {@code ret}. */
     static byte[] countAll(int mapFd, int ret) {
-        return increment(new Instructions(), mapFd).movImm(R0, ret).exit().toBytes();
+        return increment(new Assembler(), mapFd).movImm(R0, ret).exit().toBytes();
     }
 
     /** Stores bpf_get_attach_cookie(ctx) into counter[0] for hits of this process. */
     static byte[] storeCookie(int mapFd) {
-        return new Instructions()
-                .call(Instructions.FN_GET_ATTACH_COOKIE)   // r1 is still ctx
+        return new Assembler()
+                .call(Assembler.FN_GET_ATTACH_COOKIE)   // r1 is still ctx
                 .movReg(R7, R0)
-                .call(Instructions.FN_GET_CURRENT_PID_TGID)
+                .call(Assembler.FN_GET_CURRENT_PID_TGID)
                 .rshImm(R0, 32)
                 .jneImm(R0, PID, 8)
                 .storeImm32(R10, -4, 0)
                 .movReg(R2, R10).addImm(R2, -4)
                 .loadMapFd(R1, mapFd)
-                .call(Instructions.FN_MAP_LOOKUP_ELEM)
+                .call(Assembler.FN_MAP_LOOKUP_ELEM)
                 .jeqImm(R0, 0, 1)
                 .storeReg64(R0, 0, R7)
                 .movImm(R0, 0)

@@ -16,6 +16,8 @@ final class Trigger {
         static native int getpid();
 
         static native int getpgid(int pid);
+
+        static native int unlink(String path);
     }
 
     static void getpid(int times) {
@@ -30,6 +32,14 @@ final class Trigger {
             r = Libc.getpgid(0);
         }
         return r;
+    }
+
+    /**
+     * unlink(2) through libc, whether or not the file exists (Files.deleteIfExists does not call unlink
+     * for a missing file: it looks first). Returns unlink's result (-1 for a missing file).
+     */
+    static int unlink(java.nio.file.Path path) {
+        return Libc.unlink(path.toString());
     }
 
     /** getpgid(1234): the ksyscall test's argument (fails with ESRCH unless such a process exists). */

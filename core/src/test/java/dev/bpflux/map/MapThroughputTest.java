@@ -1,5 +1,7 @@
 package dev.bpflux.map;
 
+import dev.bpflux.obj.MapType;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.bpflux.testing.KernelTest;

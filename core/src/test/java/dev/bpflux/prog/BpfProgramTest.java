@@ -1,5 +1,7 @@
 package dev.bpflux.prog;
 
+import dev.bpflux.obj.ProgramType;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,7 +12,7 @@ import dev.bpflux.BpfVerifierException;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.map.MapCodec;
 import dev.bpflux.map.MapDefinition;
-import dev.bpflux.map.MapType;
+import dev.bpflux.obj.MapType;
 import dev.bpflux.testing.KernelTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +39,7 @@ class BpfProgramTest {
     void xdpProgramRunsAndCounts() {
         try (BpfMap counter = counter();
                 BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.XDP,
-                        Instructions.countIntoArray(counter.fd().fd(), XDP_PASS)).name("xdp_count").build())) {
+                        Assembler.countIntoArray(counter.fd().fd(), XDP_PASS)).name("xdp_count").build())) {
             TestRunResult r = prog.testRun(ethernetFrame(), 5);
             assertEquals(XDP_PASS, r.returnValue());
             assertArrayEquals(ethernetFrame(), r.dataOut());
@@ -50,7 +52,7 @@ class BpfProgramTest {
             assertEquals(counter.info().id(), info.mapIds()[0]);
             assertEquals(16, info.tag().length());
             // The kernel may rewrite (inline the array lookup), so the translated program is at least as long.
-            assertTrue(info.xlatedLength() >= Instructions.countIntoArray(counter.fd().fd(), XDP_PASS).length);
+            assertTrue(info.xlatedLength() >= Assembler.countIntoArray(counter.fd().fd(), XDP_PASS).length);
             assertEquals(0, info.xlatedLength() % 8);
             assertTrue(info.gplCompatible());
         }
@@ -59,7 +61,7 @@ class BpfProgramTest {
     @Test
     void verifierRejectionCarriesTheWholeLog() {
         // r0 = *(u64 *)(r2 + 0) with r2 uninitialized: "R2 !read_ok".
-        byte[] bad = new Instructions().loadReg64(Instructions.R0, Instructions.R2, 0).exit().toBytes();
+        byte[] bad = new Assembler().loadReg64(Assembler.R0, Assembler.R2, 0).exit().toBytes();
         BpfVerifierException e = assertThrows(BpfVerifierException.class, () -> BpfProgram.load(
                 ProgramLoadRequest.builder(ProgramType.SOCKET_FILTER, bad).name("bad_prog").build()));
         assertEquals("bad_prog", e.program());
@@ -73,16 +75,16 @@ class BpfProgramTest {
     @Test
     void requestedLogIsKeptOnSuccess() {
         try (BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.SOCKET_FILTER,
-                Instructions.returnImm(0)).name("logged").logLevel(2).build())) {
+                Assembler.returnImm(0)).name("logged").logLevel(2).build())) {
             assertTrue(prog.verifierLog().contains("processed 2 insns"), prog.verifierLog());
         }
     }
 
     @Test
     void verifierLogGrowsBeyondTheFirstBuffer() {
-        Instructions big = new Instructions();
+        Assembler big = new Assembler();
         for (int i = 0; i < 4000; i++) {
-            big.movImm(Instructions.R0, i);
+            big.movImm(Assembler.R0, i);
         }
         byte[] insns = big.exit().toBytes();
         try (BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.SOCKET_FILTER, insns)
@@ -98,7 +100,7 @@ class BpfProgramTest {
         Path dir = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-prog");
         Path pin = dir.resolve("p");
         try (BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.SOCKET_FILTER,
-                Instructions.returnImm(0)).name("pinned").build())) {
+                Assembler.returnImm(0)).name("pinned").build())) {
             prog.pin(pin);
             try (BpfProgram again = BpfProgram.openPinned(pin)) {
                 assertEquals(prog.info().id(), again.info().id());

@@ -1,5 +1,7 @@
 package dev.bpflux.prog;
 
+import dev.bpflux.obj.ProgramType;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,7 +11,7 @@ import dev.bpflux.BpfSyscallException;
 import dev.bpflux.kernel.Memlock;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.map.MapDefinition;
-import dev.bpflux.map.MapType;
+import dev.bpflux.obj.MapType;
 import dev.bpflux.sys.OwnedFd;
 import dev.bpflux.testing.KernelTest;
 import java.nio.ByteBuffer;
@@ -51,7 +53,7 @@ class LoadedBtfTest {
     @Test
     void runTimeStatsCountRuns() {
         try (OwnedFd stats = RunTimeStats.enable();
-                BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.XDP, Instructions.returnImm(2))
+                BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.XDP, Assembler.returnImm(2))
                         .name("stats").build())) {
             prog.testRun(new byte[64], 10);
             assertEquals(10, prog.info().runCount());

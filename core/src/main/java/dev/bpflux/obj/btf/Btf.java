@@ -336,7 +336,7 @@ public final class Btf {
         if (offset == 0) {
             return "";
         }
-        if (offset < strBase) {
+        if (Integer.compareUnsigned(offset, strBase) < 0) {
             return base.string(offset);
         }
         long rel = Integer.toUnsignedLong(offset) - strBase;
@@ -357,7 +357,7 @@ public final class Btf {
 
     /** Whether the string at {@code offset} equals {@code utf8}, without allocating. */
     private boolean stringEquals(int offset, byte[] utf8) {
-        if (offset < strBase) {
+        if (Integer.compareUnsigned(offset, strBase) < 0) {
             return base.stringEquals(offset, utf8);
         }
         long rel = Integer.toUnsignedLong(offset) - strBase;
@@ -677,7 +677,7 @@ public final class Btf {
                 continue;
             }
             int h;
-            if (nameOff < strBase) {
+            if (Integer.compareUnsigned(nameOff, strBase) < 0) {
                 h = base.hashOfString(nameOff);
             } else {
                 long rel = Integer.toUnsignedLong(nameOff) - strBase;
@@ -694,7 +694,7 @@ public final class Btf {
     }
 
     private int hashOfString(int offset) {
-        if (offset < strBase) {
+        if (Integer.compareUnsigned(offset, strBase) < 0) {
             return base.hashOfString(offset);
         }
         long rel = Integer.toUnsignedLong(offset) - strBase;

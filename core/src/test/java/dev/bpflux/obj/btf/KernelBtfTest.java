@@ -1,7 +1,6 @@
 package dev.bpflux.obj.btf;
 
 import dev.bpflux.obj.ExternalTool;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -110,8 +109,14 @@ class KernelBtfTest {
             modules = s.filter(p -> !p.getFileName().toString().equals("vmlinux")).sorted().limit(3)
                     .collect(Collectors.toList());
         }
-        Assumptions.assumeFalse(modules.isEmpty(), "this kernel has no modules with BTF in /sys/kernel/btf "
-                + "(everything is built in); split BTF is covered by BtfTest.splitBtfContinuesIdsAndStringsOfItsBase");
+        if (modules.isEmpty()) {
+            // Nothing to decode here (split BTF parsing is covered by BtfTest); make sure the empty listing
+            // is because no module is loaded, not because modules' BTF went unseen.
+            Path procModules = Path.of("/proc/modules");
+            assertTrue(!Files.exists(procModules) || Files.readAllLines(procModules).isEmpty(),
+                    "modules are loaded but /sys/kernel/btf lists no module BTF");
+            return;
+        }
         for (Path m : modules) {
             Btf split = Btf.readSplit(m, vmlinux);
             assertEquals(vmlinux.nextTypeId(), split.firstTypeId());

@@ -2,7 +2,7 @@ package dev.bpflux.reactor.perf;
 
 import dev.bpflux.BpfException;
 import dev.bpflux.map.BpfMap;
-import dev.bpflux.map.MapType;
+import dev.bpflux.obj.MapType;
 import dev.bpflux.reactor.RecordDecoder;
 import dev.bpflux.reactor.metrics.StreamMetrics;
 import dev.bpflux.reactor.poll.PollLoop;

@@ -2,7 +2,7 @@ package dev.bpflux.reactor.ringbuf;
 
 import dev.bpflux.BpfException;
 import dev.bpflux.map.BpfMap;
-import dev.bpflux.map.MapType;
+import dev.bpflux.obj.MapType;
 import dev.bpflux.reactor.RecordBatch;
 import dev.bpflux.reactor.RecordDecoder;
 import dev.bpflux.reactor.metrics.StreamMetrics;

@@ -5,7 +5,7 @@ import static dev.bpflux.reactor.testing.BpfInstructions.*;
 import dev.bpflux.kernel.PossibleCpus;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.map.MapDefinition;
-import dev.bpflux.map.MapType;
+import dev.bpflux.obj.MapType;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.OwnedFd;

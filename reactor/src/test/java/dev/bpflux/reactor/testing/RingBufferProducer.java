@@ -6,7 +6,7 @@ import com.sun.jna.Memory;
 import dev.bpflux.BpfVerifierException;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.map.MapDefinition;
-import dev.bpflux.map.MapType;
+import dev.bpflux.obj.MapType;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.Errno;

@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  * <pre>struct bpf_insn { u8 code; u8 dst_reg:4, src_reg:4; s16 off; s32 imm; }</pre>
  * Register nibbles follow the CPU's bit-field order: dst in the low nibble on little-endian hosts.
  */
-public final class Instructions {
+public final class Assembler {
     // Classes, sizes, modes and ops from linux/bpf_common.h and linux/bpf.h.
     static final int BPF_LD = 0x00;
     static final int BPF_LDX = 0x01;
@@ -61,7 +61,7 @@ public final class Instructions {
     private ByteBuffer buf = ByteBuffer.allocate(64 * 8).order(ByteOrder.nativeOrder());
 
     /** Appends one raw instruction. */
-    public Instructions raw(int code, int dst, int src, int off, int imm) {
+    public Assembler raw(int code, int dst, int src, int off, int imm) {
         if (buf.remaining() < 8) {
             ByteBuffer bigger = ByteBuffer.allocate(buf.capacity() * 2).order(ByteOrder.nativeOrder());
             buf.flip();
@@ -75,74 +75,74 @@ public final class Instructions {
     }
 
     /** {@code dst = imm} (64-bit). */
-    public Instructions movImm(int dst, int imm) {
+    public Assembler movImm(int dst, int imm) {
         return raw(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm);
     }
 
     /** {@code dst = src} (64-bit). */
-    public Instructions movReg(int dst, int src) {
+    public Assembler movReg(int dst, int src) {
         return raw(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0);
     }
 
     /** {@code dst += imm} (64-bit). */
-    public Instructions addImm(int dst, int imm) {
+    public Assembler addImm(int dst, int imm) {
         return raw(BPF_ALU64 | BPF_ADD | BPF_K, dst, 0, 0, imm);
     }
 
     /** {@code dst >>= imm} (64-bit, logical). */
-    public Instructions rshImm(int dst, int imm) {
+    public Assembler rshImm(int dst, int imm) {
         return raw(BPF_ALU64 | BPF_RSH | BPF_K, dst, 0, 0, imm);
     }
 
     /** {@code *(u32 *)(dst + off) = imm}. */
-    public Instructions storeImm32(int dst, int off, int imm) {
+    public Assembler storeImm32(int dst, int off, int imm) {
         return raw(BPF_ST | BPF_MEM | BPF_W, dst, 0, off, imm);
     }
 
     /** {@code *(u64 *)(dst + off) = src}. */
-    public Instructions storeReg64(int dst, int off, int src) {
+    public Assembler storeReg64(int dst, int off, int src) {
         return raw(BPF_STX | BPF_MEM | BPF_DW, dst, src, off, 0);
     }
 
     /** {@code dst = *(u64 *)(src + off)}. */
-    public Instructions loadReg64(int dst, int src, int off) {
+    public Assembler loadReg64(int dst, int src, int off) {
         return raw(BPF_LDX | BPF_MEM | BPF_DW, dst, src, off, 0);
     }
 
     /** {@code lock *(u64 *)(dst + off) += src} (atomic add, BPF_ATOMIC with imm BPF_ADD). */
-    public Instructions atomicAdd64(int dst, int off, int src) {
+    public Assembler atomicAdd64(int dst, int off, int src) {
         return raw(BPF_STX | BPF_ATOMIC | BPF_DW, dst, src, off, BPF_ADD);
     }
 
     /** {@code dst = map} as a ld_imm64 with BPF_PSEUDO_MAP_FD: the verifier swaps the fd for the map. */
-    public Instructions loadMapFd(int dst, int mapFd) {
+    public Assembler loadMapFd(int dst, int mapFd) {
         raw(BPF_LD | BPF_DW | BPF_IMM, dst, BPF_PSEUDO_MAP_FD, 0, mapFd);
         return raw(0, 0, 0, 0, 0);
     }
 
     /** {@code dst = imm64} as a ld_imm64. */
-    public Instructions loadImm64(int dst, long imm) {
+    public Assembler loadImm64(int dst, long imm) {
         raw(BPF_LD | BPF_DW | BPF_IMM, dst, 0, 0, (int) imm);
         return raw(0, 0, 0, 0, (int) (imm >>> 32));
     }
 
     /** {@code if dst == imm goto +off}. */
-    public Instructions jeqImm(int dst, int imm, int off) {
+    public Assembler jeqImm(int dst, int imm, int off) {
         return raw(BPF_JMP | BPF_JEQ | BPF_K, dst, 0, off, imm);
     }
 
     /** {@code if dst != imm goto +off}. */
-    public Instructions jneImm(int dst, int imm, int off) {
+    public Assembler jneImm(int dst, int imm, int off) {
         return raw(BPF_JMP | BPF_JNE | BPF_K, dst, 0, off, imm);
     }
 
     /** Calls helper {@code id}. */
-    public Instructions call(int helperId) {
+    public Assembler call(int helperId) {
         return raw(BPF_JMP | BPF_CALL, 0, 0, 0, helperId);
     }
 
     /** {@code return r0}. */
-    public Instructions exit() {
+    public Assembler exit() {
         return raw(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
     }
 
@@ -155,7 +155,7 @@ public final class Instructions {
 
     /** {@code r0 = value; exit}: the smallest valid program. */
     public static byte[] returnImm(int value) {
-        return new Instructions().movImm(R0, value).exit().toBytes();
+        return new Assembler().movImm(R0, value).exit().toBytes();
     }
 
     /**
@@ -163,7 +163,7 @@ public final class Instructions {
      * returns {@code ret}: {@code key = 0; v = map_lookup_elem(map, &key); if (v) lock *v += 1}.
      */
     public static byte[] countIntoArray(int mapFd, int ret) {
-        return new Instructions()
+        return new Assembler()
                 .storeImm32(R10, -4, 0)          // u32 key = 0 on the stack
                 .movReg(R2, R10).addImm(R2, -4)  // r2 = &key
                 .loadMapFd(R1, mapFd)            // r1 = map
