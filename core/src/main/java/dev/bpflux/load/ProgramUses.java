@@ -123,9 +123,9 @@ public record ProgramUses(ProgramSpec program, Instructions insns, List<MapSpec>
         AttachTargets.Target t = AttachTargets.resolve(program);
         try {
             dev.bpflux.prog.ProgramLoadRequest.Builder req = dev.bpflux.prog.ProgramLoadRequest.builder(
-                            SysTypes.program(program.type()), dev.bpflux.prog.Instructions.returnImm(0))
+                            program.type(), dev.bpflux.prog.Assembler.returnImm(0))
                     .name(program.name()).license("GPL")
-                    .expectedAttachType(SysTypes.attach(program.expectedAttachType().orElse(null)))
+                    .expectedAttachType(program.expectedAttachType().orElse(null))
                     .attachBtfId(t.btfId())
                     .flags(program.sleepable() ? dev.bpflux.prog.ProgramLoadRequest.BPF_F_SLEEPABLE : 0);
             if (t.moduleBtf() != null) {

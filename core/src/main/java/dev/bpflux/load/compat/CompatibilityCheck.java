@@ -8,11 +8,12 @@ import dev.bpflux.load.BpfObject;
 import dev.bpflux.load.ExternSource;
 import dev.bpflux.load.LoadOptions;
 import dev.bpflux.load.ProgramUses;
-import dev.bpflux.map.MapType;
 import dev.bpflux.obj.BpfObjectSpec;
 import dev.bpflux.obj.ExternSpec;
 import dev.bpflux.obj.MapSpec;
+import dev.bpflux.obj.MapType;
 import dev.bpflux.obj.ProgramSpec;
+import dev.bpflux.obj.ProgramType;
 import dev.bpflux.obj.btf.Btf;
 import dev.bpflux.obj.core.CoreOutcome;
 import dev.bpflux.obj.core.CoreRelocator;
@@ -20,7 +21,6 @@ import dev.bpflux.obj.extern.ExternResolution;
 import dev.bpflux.obj.extern.ExternResolutions;
 import dev.bpflux.obj.extern.ExternResolver;
 import dev.bpflux.obj.extern.KernelFacts;
-import dev.bpflux.prog.ProgramType;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -189,7 +189,7 @@ public final class CompatibilityCheck {
                                          CoreRelocator[] relocator) {
         ProgramSpec p = u.program();
         List<CompatibilityReason> reasons = new ArrayList<>();
-        ProgramType type = ProgramType.of(p.type().value());
+        ProgramType type = p.type();
         boolean typeKnown = type != null && probes.programType(type);
         if (!typeKnown) {
             reasons.add(new CompatibilityReason(Kind.PROGRAM_TYPE_UNSUPPORTED, p.type().name().toLowerCase(),
@@ -197,7 +197,7 @@ public final class CompatibilityCheck {
                             + (type == null ? "" : " (added in Linux " + type.since() + ")")));
         }
         for (MapSpec m : u.maps()) {
-            MapType mt = MapType.of(m.type().value());
+            MapType mt = m.type();
             if (mt == MapType.STRUCT_OPS) {
                 continue; // needs a kernel struct to probe; not decidable here
             }
