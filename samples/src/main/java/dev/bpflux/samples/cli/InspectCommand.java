@@ -2,6 +2,10 @@ package dev.bpflux.samples.cli;
 
 import dev.bpflux.load.ExternSource;
 import dev.bpflux.load.LoadOptions;
+import dev.bpflux.load.compat.CompatibilityCheck;
+import dev.bpflux.load.compat.CompatibilityReason;
+import dev.bpflux.load.compat.CompatibilityReport;
+import dev.bpflux.load.compat.ProgramCompatibility;
 import dev.bpflux.obj.BpfObjectSpec;
 import dev.bpflux.obj.DataSectionSpec;
 import dev.bpflux.obj.ExternSpec;
@@ -37,18 +41,43 @@ final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "OBJ", description = "the .bpf.o file")
     Path object;
 
-    @Option(names = "--json", description = "one JSON object with arrays programs, maps, globals and externs")
+    @Option(names = "--json", description = "one JSON object with arrays programs, maps, globals and externs "
+            + "(and compatibility with --kernel)")
     boolean json;
+
+    @Option(names = "--kernel", description = "also report, per program, whether it can load and attach on this "
+            + "kernel and why not (analysis: nothing of the object is loaded)")
+    boolean kernel;
+
+    @Option(names = "--verify", description = "with --kernel: decide by loading each program alone and attaching "
+            + "it where its section names the target (needs root)")
+    boolean verify;
 
     @Override
     public Integer call() {
         BpfObjectSpec obj = BpfObjectSpec.read(object);
         Map<String, Object> out = describe(obj);
+        CompatibilityReport report = null;
+        if (kernel || verify) {
+            CompatibilityCheck check = CompatibilityCheck.of(obj);
+            report = verify ? check.verify() : check.analyze();
+            out.put("compatibility", compatibility(report));
+            Map<String, Object> k = new LinkedHashMap<>();
+            k.put("release", report.kernelRelease());
+            k.put("verified", report.verified());
+            k.put("warnings", report.warnings());
+            out.put("kernel", k);
+        }
         PrintWriter w = spec.commandLine().getOut();
         if (json) {
             w.println(Json.write(out));
         } else {
             printText(w, obj, out);
+            if (report != null) {
+                w.println();
+                w.println("compatibility with this kernel:");
+                w.print(report.toText());
+            }
         }
         w.flush();
         return 0;
@@ -110,6 +139,30 @@ final class InspectCommand implements Callable<Integer> {
         out.put("globals", globals);
         out.put("externs", externs);
         return out;
+    }
+
+    /** The report as JSON: one entry per program with load, attach and typed reasons. */
+    static List<Object> compatibility(CompatibilityReport report) {
+        List<Object> programs = new ArrayList<>();
+        for (ProgramCompatibility p : report.programs()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("program", p.program());
+            m.put("section", p.section());
+            m.put("load", p.loads());
+            m.put("attach", p.attach().text());
+            List<Object> reasons = new ArrayList<>();
+            for (CompatibilityReason r : p.reasons()) {
+                Map<String, Object> rm = new LinkedHashMap<>();
+                rm.put("kind", r.kind().jsonName());
+                rm.put("effect", r.effect().name().toLowerCase());
+                rm.put("subject", r.subject().isEmpty() ? null : r.subject());
+                rm.put("message", r.message());
+                reasons.add(rm);
+            }
+            m.put("reasons", reasons);
+            programs.add(m);
+        }
+        return programs;
     }
 
     static Map<String, Object> extern(Btf btf, ExternSpec e, ExternResolution r) {

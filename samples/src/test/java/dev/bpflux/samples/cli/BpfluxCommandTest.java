@@ -109,6 +109,35 @@ class BpfluxCommandTest {
         assertTrue(((BigDecimal) kfunc.get("btf_id")).intValue() > 0);
     }
 
+    /** {@code inspect --kernel}: the compatibility report, in agreement with {@code --verify} (which loads). */
+    @Test
+    @KernelTest
+    @SuppressWarnings("unchecked")
+    void inspectKernelReportsPerProgramCompatibility() {
+        Path seed = Path.of("../core/src/test/bpf/seed/ksyscall_write_hist.bpf.o");
+        Result text = run("inspect", seed.toString(), "--kernel");
+        assertEquals(0, text.exit(), text.err());
+        System.out.println(text.out());
+        assertTrue(text.out().contains("externs:") && text.out().contains("compatibility with this kernel:"),
+                text.out());
+        Map<String, Object> analysis = json(run("inspect", seed.toString(), "--kernel", "--json").out());
+        Map<String, Object> verified = json(run("inspect", seed.toString(), "--kernel", "--verify", "--json").out());
+        assertTrue(analysis.containsKey("externs"));
+        Map<String, Object> a = ((List<Map<String, Object>>) analysis.get("compatibility")).get(0);
+        Map<String, Object> v = ((List<Map<String, Object>>) verified.get("compatibility")).get(0);
+        assertEquals("bpf_prog3", a.get("program"));
+        assertEquals(true, a.get("load"));
+        boolean kprobes = dev.bpflux.testing.KernelRequirements.kernelHasKprobes();
+        assertEquals(kprobes ? "yes" : "no", a.get("attach"));
+        assertEquals(a.get("load"), v.get("load"));
+        assertEquals(a.get("attach"), v.get("attach"));
+        List<Map<String, Object>> reasons = (List<Map<String, Object>>) a.get("reasons");
+        assertEquals(!kprobes, reasons.stream().anyMatch(r -> "kprobes_unavailable".equals(r.get("kind"))
+                && "attach".equals(r.get("effect"))), reasons::toString);
+        assertEquals(false, ((Map<String, Object>) analysis.get("kernel")).get("verified"));
+        assertEquals(true, ((Map<String, Object>) verified.get("kernel")).get("verified"));
+    }
+
     static String configValue(List<String> config, String name) {
         return config.stream().filter(l -> l.startsWith(name + "=")).findFirst().orElseThrow()
                 .substring(name.length() + 1);
