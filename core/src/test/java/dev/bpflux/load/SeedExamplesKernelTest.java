@@ -74,6 +74,7 @@ class SeedExamplesKernelTest {
             BpfException e = assertThrows(BpfException.class, () -> BpfObject.load(obj).close());
             assertTrue(missing.stream().anyMatch(k -> e.getMessage().contains(k)),
                     "message should name a missing kfunc " + missing + ": " + e.getMessage());
+            report("kptr_cpumask", "load refused: " + e.getMessage());
             return;
         }
         final int threads = 8;
@@ -104,6 +105,7 @@ class SeedExamplesKernelTest {
             // Every clone of those threads ran the program (other tasks created meanwhile add to it).
             long runs = prog.info().runCount() - runsBefore;
             assertTrue(runs >= threads, "program ran " + runs + " times for " + threads + " new threads");
+            report("kptr_cpumask", "ran " + runs + " times for " + threads + " threads " + tids);
             // The entry for each new task (pid below max_entries) holds the kptr; the kernel never copies a
             // kptr out to user space, so the read-back value has the field zeroed.
             for (int tid : tids) {
@@ -124,24 +126,33 @@ class SeedExamplesKernelTest {
         if (!configYes("CONFIG_KALLSYMS_ALL")) {
             BpfException e = assertThrows(BpfException.class, () -> BpfObject.load(obj).close());
             assertTrue(e.getMessage().contains("KALLSYMS_ALL"), e.getMessage());
+            report(obj.getFileName().toString(), "load refused: " + e.getMessage());
             return;
         }
         int pid = (int) ProcessHandle.current().pid();
         // A sentinel the program can only replace with the kernel's counter.
         final int sentinel = -1;
         LoadOptions opts = LoadOptions.create().withVariable("pid", pid).withVariable("busy", sentinel);
-        try (BpfObject o = BpfObject.load(obj, opts)) {
+        try (OwnedFd stats = RunTimeStats.enable();
+                BpfObject o = BpfObject.load(obj, opts)) {
+            ObjectProgram prog = o.program("read_bpf_task_storage_busy");
+            long runsBefore = prog.info().runCount();
             assertEquals(pid, o.global("pid").readInt());
             assertEquals(sentinel, o.global("busy").readInt());
-            try (BpfLink link = o.program("read_bpf_task_storage_busy").attach()) {
+            try (BpfLink link = prog.attach()) {
                 for (int i = 0; i < 10; i++) {
                     Files.exists(SEEDS.resolve("nothing-" + i)); // a stat syscall from this process
                 }
             }
             // The program bails out unless CONFIG_PREEMPT; with it, it reads the per-CPU counter, which is
             // zero at syscall entry (it is only raised inside task-storage operations).
-            int expected = configYes("CONFIG_PREEMPT") ? 0 : sentinel;
+            long runs = prog.info().runCount() - runsBefore;
+            assertTrue(runs >= 10, "program ran " + runs + " times for at least 10 syscalls");
+            boolean preempt = configYes("CONFIG_PREEMPT");
+            int expected = preempt ? 0 : sentinel;
             assertEquals(expected, o.global("busy").readInt());
+            report("ksym_task_storage_busy", "ran " + runs + " times, CONFIG_PREEMPT=" + preempt + " busy="
+                    + o.global("busy").readInt());
         }
     }
 
@@ -153,6 +164,7 @@ class SeedExamplesKernelTest {
         if (!configYes("CONFIG_KALLSYMS_ALL")) {
             BpfException e = assertThrows(BpfException.class, () -> BpfObject.load(obj).close());
             assertTrue(e.getMessage().contains("KALLSYMS_ALL"), e.getMessage());
+            report(obj.getFileName().toString(), "load refused: " + e.getMessage());
             return;
         }
         try (BpfObject o = BpfObject.load(obj)) {
@@ -160,6 +172,7 @@ class SeedExamplesKernelTest {
             TestRunResult r = o.program("xdp_prog").program().testRun(packet, 1);
             // The per-CPU pointer of a real per-CPU variable for the current CPU is never NULL: return 1.
             assertEquals(1, r.returnValue());
+            report("ksym_prog_active_xdp", "XDP test run returned " + r.returnValue());
         }
     }
 
@@ -184,6 +197,7 @@ class SeedExamplesKernelTest {
                 BpfNotSupportedException e = assertThrows(BpfNotSupportedException.class, () -> prog.attach().close());
                 assertTrue(e.getMessage().contains("kprobe") || e.getMessage().contains("CONFIG_KPROBES"),
                         e.getMessage());
+                report("ksyscall_write_hist", "attach refused: " + e.getMessage());
                 return;
             }
             BpfMap hist = o.map("my_hist_map");
@@ -232,7 +246,14 @@ class SeedExamplesKernelTest {
                 assertTrue(perBucket[bucket] >= expected,
                         "bucket " + bucket + " (size " + size + ") counted " + perBucket[bucket] + ", wrote " + expected);
             }
+            report("ksyscall_write_hist", "buckets for this thread " + java.util.Arrays.toString(perBucket));
         }
+    }
+
+    /** One line per seed in the test output (and the matrix logs): which branch ran, with what result. */
+    static void report(String seed, String what) {
+        String line = what.replace('\n', ' ');
+        System.out.println("@@seed " + seed + ": " + (line.length() > 300 ? line.substring(0, 300) + "..." : line));
     }
 
     static byte[] key32(int v) {
