@@ -129,10 +129,17 @@ class SeedExamplesKernelTest {
             report(obj.getFileName().toString(), "load refused: " + e.getMessage());
             return;
         }
+        // As the kernel's config says (Debian: CONFIG_PREEMPT unset, so the program stops before the ksym),
+        // then with CONFIG_PREEMPT=y supplied in the load options so the bpf_this_cpu_ptr read runs too.
+        runTaskStorageBusy(obj, configYes("CONFIG_PREEMPT"), LoadOptions.create());
+        runTaskStorageBusy(obj, true, LoadOptions.create().withKernelConfig(java.util.Map.of("CONFIG_PREEMPT", "y")));
+    }
+
+    private static void runTaskStorageBusy(Path obj, boolean preempt, LoadOptions base) throws IOException {
         int pid = (int) ProcessHandle.current().pid();
         // A sentinel the program can only replace with the kernel's counter.
         final int sentinel = -1;
-        LoadOptions opts = LoadOptions.create().withVariable("pid", pid).withVariable("busy", sentinel);
+        LoadOptions opts = base.withVariable("pid", pid).withVariable("busy", sentinel);
         try (OwnedFd stats = RunTimeStats.enable();
                 BpfObject o = BpfObject.load(obj, opts)) {
             ObjectProgram prog = o.program("read_bpf_task_storage_busy");
@@ -144,11 +151,10 @@ class SeedExamplesKernelTest {
                     Files.exists(SEEDS.resolve("nothing-" + i)); // a stat syscall from this process
                 }
             }
-            // The program bails out unless CONFIG_PREEMPT; with it, it reads the per-CPU counter, which is
-            // zero at syscall entry (it is only raised inside task-storage operations).
             long runs = prog.info().runCount() - runsBefore;
             assertTrue(runs >= 10, "program ran " + runs + " times for at least 10 syscalls");
-            boolean preempt = configYes("CONFIG_PREEMPT");
+            // Without CONFIG_PREEMPT the program returns early; with it, it copies this CPU's counter, which
+            // is zero at syscall entry (the kernel raises it only inside task-storage operations).
             int expected = preempt ? 0 : sentinel;
             assertEquals(expected, o.global("busy").readInt());
             report("ksym_task_storage_busy", "ran " + runs + " times, CONFIG_PREEMPT=" + preempt + " busy="
