@@ -25,7 +25,9 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -132,7 +134,7 @@ class SeedExamplesKernelTest {
         // As the kernel's config says (Debian: CONFIG_PREEMPT unset, so the program stops before the ksym),
         // then with CONFIG_PREEMPT=y supplied in the load options so the bpf_this_cpu_ptr read runs too.
         runTaskStorageBusy(obj, configYes("CONFIG_PREEMPT"), LoadOptions.create());
-        runTaskStorageBusy(obj, true, LoadOptions.create().withKernelConfig(java.util.Map.of("CONFIG_PREEMPT", "y")));
+        runTaskStorageBusy(obj, true, LoadOptions.create().withKernelConfig(Map.of("CONFIG_PREEMPT", "y")));
     }
 
     private static void runTaskStorageBusy(Path obj, boolean preempt, LoadOptions base) throws IOException {
@@ -252,7 +254,7 @@ class SeedExamplesKernelTest {
                 assertTrue(perBucket[bucket] >= expected,
                         "bucket " + bucket + " (size " + size + ") counted " + perBucket[bucket] + ", wrote " + expected);
             }
-            report("ksyscall_write_hist", "buckets for this thread " + java.util.Arrays.toString(perBucket));
+            report("ksyscall_write_hist", "buckets for this thread " + Arrays.toString(perBucket));
         }
     }
 
