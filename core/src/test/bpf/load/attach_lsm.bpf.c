@@ -10,7 +10,9 @@
  *
  * Program check_file_open, lsm/file_open (struct file *file, int ret): for opens by
  * target_tgid: opens += 1, last_ino = file->f_inode->i_ino; returns -EPERM (-1) when the
- * file's inode number is deny_ino (non-zero), else the previous verdict `ret`.
+ * file's inode number is deny_ino (non-zero). An earlier denial (`ret` != 0) is kept as -EPERM:
+ * returning `ret` itself is refused by verifiers that check an LSM program's return range (6.12
+ * and later: "R0 ... should have been in [-4095, 0]"), since they cannot bound an argument.
  *
  * A test: load, attach, open a temp file k times and expect opens >= k and last_ino == the
  * file's inode (Files.getAttribute(path, "unix:ino")); set deny_ino to it and expect the
@@ -34,7 +36,7 @@ SEC("lsm/file_open")
 int BPF_PROG(check_file_open, struct file *file, int ret)
 {
 	if (ret != 0)
-		return ret;
+		return -EPERM;
 	if ((bpf_get_current_pid_tgid() >> 32) != target_tgid)
 		return 0;
 
@@ -42,7 +44,12 @@ int BPF_PROG(check_file_open, struct file *file, int ret)
 
 	__sync_fetch_and_add(&opens, 1);
 	last_ino = ino;
-	if (deny_ino != 0 && ino == deny_ino)
-		return -EPERM;
+	/* A branch with a constant, not clang's branch-free -(cond & 1): the verifier loses R0's
+	 * bounds on BPF_NEG and would refuse the return range. */
+	if (deny_ino != 0 && ino == deny_ino) {
+		int denied = -EPERM;
+		barrier_var(denied);
+		return denied;
+	}
 	return 0;
 }

@@ -36,18 +36,7 @@ class AttachTest {
     static BpfObject loadTrampolineObject(String file) {
         LoadOptions opts = LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid());
         if (Trigger.ftraceFunctionsReadable()) {
-            try {
-                return BpfObject.load(CORPUS.resolve(file), opts);
-            } catch (BpfVerifierException e) {
-                // Newer verifiers (seen on 6.12) check an LSM program's return value range, which
-                // attach_lsm.bpf.c's `return -(...)` does not prove; libbpf is refused the same way.
-                // Until the corpus program is fixed, the refusal must name the program and the rule.
-                if (file.equals("attach_lsm.bpf.o") && e.log().contains("should have been in [-4095, 0]")) {
-                    assertEquals("check_file_open", e.program());
-                    return null;
-                }
-                throw e;
-            }
+            return BpfObject.load(CORPUS.resolve(file), opts);
         }
         BpfNotSupportedException e = assertThrows(BpfNotSupportedException.class,
                 () -> BpfObject.load(CORPUS.resolve(file), opts));
