@@ -308,10 +308,13 @@ public final class ExternResolver {
         }
         int at = verifierLog.indexOf(KSYM_ADDRESS_LOG) + KSYM_ADDRESS_LOG.length();
         int end = verifierLog.indexOf('\n', at);
+        // The kernel writes "... for kernel symbol 'name'.": keep just the name.
         String sym = verifierLog.substring(at, end < 0 ? verifierLog.length() : end).trim();
+        sym = sym.endsWith(".") ? sym.substring(0, sym.length() - 1) : sym;
+        sym = sym.length() >= 2 && sym.startsWith("'") && sym.endsWith("'") ? sym.substring(1, sym.length() - 1) : sym;
         if (!facts.kallsymsHasDataSymbols()) {
             return Optional.of("this kernel lacks CONFIG_KALLSYMS_ALL (typed __ksym variables need it): the "
-                    + "kernel finds a typed __ksym's address" + (sym.isEmpty() ? "" : " (" + sym + ")")
+                    + "kernel finds a typed __ksym's address" + (sym.isEmpty() ? "" : " ('" + sym + "')")
                     + " through kallsyms, which lists no data symbols here. Use a kernel built with "
                     + "CONFIG_KALLSYMS_ALL=y, or declare the extern untyped (extern const void " + (sym.isEmpty() ? "x"
                     : sym) + " __ksym;) where an address suffices");

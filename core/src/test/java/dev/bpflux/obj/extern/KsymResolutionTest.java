@@ -190,7 +190,8 @@ class KsymResolutionTest {
         FixedFacts f = facts("");
         String why = ExternResolver.create(f).explainLoadFailure(log).orElseThrow();
         assertTrue(why.startsWith("this kernel lacks CONFIG_KALLSYMS_ALL (typed __ksym variables need it)"), why);
-        assertTrue(why.contains("bpf_prog_active"), why);
+        assertTrue(why.contains("address ('bpf_prog_active') through kallsyms"), why);
+        assertTrue(why.contains("extern const void bpf_prog_active __ksym;"), why);
         f.dataSymbols = true;
         assertFalse(ExternResolver.create(f).explainLoadFailure(log).orElseThrow().contains("lacks"));
         assertTrue(ExternResolver.create(f).explainLoadFailure("invalid mem access").isEmpty());
