@@ -203,18 +203,8 @@ public class BpfMap implements AutoCloseable {
 
     /** The value stored under {@code key}, or null when there is none. */
     public byte[] lookup(byte[] key) {
-        checkKey(key);
-        Scratch sc = SCRATCH.get();
-        Memory m = sc.buffer(keySize + valueBufferSize);
-        writeKey(m, key);
-        BpfAttr.MapElem attr = sc.lookup;
-        attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize)).flags(0);
-        int r = bpf().tryCall(attr);
-        if (r == -Errno.ENOENT) {
-            return null;
-        }
-        check(r, "BPF_MAP_LOOKUP_ELEM", null);
-        return m.getByteArray(keySize, valueBufferSize);
+        byte[] value = new byte[valueBufferSize];
+        return lookupInto(key, value) ? value : null;
     }
 
     /**
