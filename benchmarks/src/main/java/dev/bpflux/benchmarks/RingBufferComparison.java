@@ -150,6 +150,39 @@ public final class RingBufferComparison {
         }
     }
 
+    /**
+     * Fills the ring and drains it {@code rounds} times after the warm-up, timing the drain alone.
+     * The Flux shape asks for every record up front; the batch shape for one batch at a time (its
+     * subscriber requests the next).
+     */
+    private static DrainFigures timeRounds(ProducerObject producer, Drainer<?> drainer, int rounds,
+                                           boolean requestAllRecords) throws InterruptedException {
+        double[] rates = new double[rounds];
+        long records = 0;
+        long nanos = 0;
+        long consumed = 0;
+        long warmUpEnd = System.nanoTime() + WARM_UP_NANOS;
+        int warmUp = 0;
+        for (int i = 0; i < rounds; ) {
+            fill(producer);
+            long n = producer.produced() - consumed;
+            drainer.arm(n);
+            drainer.request(requestAllRecords ? n : 1);
+            drainer.done.await(30, TimeUnit.SECONDS);
+            consumed += drainer.count;
+            if (warmUp < WARM_UP_ROUNDS || System.nanoTime() < warmUpEnd) {
+                warmUp++;
+            } else {
+                records += drainer.count - drainer.firstCount;
+                nanos += drainer.last - drainer.first;
+                rates[i++] = (drainer.count - drainer.firstCount) / ((drainer.last - drainer.first) / 1e9);
+            }
+        }
+        drainer.dispose();
+        Arrays.sort(rates);
+        return new DrainFigures(records / (nanos / 1e9), rates);
+    }
+
     static DrainFigures drainFlux(int rounds) throws InterruptedException {
         try (ProducerObject producer = ProducerObject.create(RING, 500)) {
             Sample sample = new Sample();
@@ -165,30 +198,7 @@ public final class RingBufferComparison {
             };
             RingBufferReceiver.create(producer.ring(), RingBufferOptions.create().withName("drain-flux"))
                     .receive(decoder).subscribe(drainer);
-            double[] rates = new double[rounds];
-            long records = 0;
-            long nanos = 0;
-            long consumed = 0;
-            long warmUpEnd = System.nanoTime() + WARM_UP_NANOS;
-            int warmUp = 0;
-            for (int i = 0; i < rounds; ) {
-                fill(producer);
-                long n = producer.produced() - consumed;
-                drainer.arm(n);
-                drainer.request(n);
-                drainer.done.await(30, TimeUnit.SECONDS);
-                consumed += drainer.count;
-                if (warmUp < WARM_UP_ROUNDS || System.nanoTime() < warmUpEnd) {
-                    warmUp++;
-                } else {
-                    records += drainer.count - drainer.firstCount;
-                    nanos += drainer.last - drainer.first;
-                    rates[i++] = (drainer.count - drainer.firstCount) / ((drainer.last - drainer.first) / 1e9);
-                }
-            }
-            drainer.dispose();
-            Arrays.sort(rates);
-            return new DrainFigures(records / (nanos / 1e9), rates);
+            return timeRounds(producer, drainer, rounds, true);
         }
     }
 
@@ -208,30 +218,7 @@ public final class RingBufferComparison {
             };
             RingBufferReceiver.create(producer.ring(), RingBufferOptions.create().withName("drain-batch")
                     .withBatchSize(8192)).receiveBatches().subscribe(drainer);
-            double[] rates = new double[rounds];
-            long records = 0;
-            long nanos = 0;
-            long consumed = 0;
-            long warmUpEnd = System.nanoTime() + WARM_UP_NANOS;
-            int warmUp = 0;
-            for (int i = 0; i < rounds; ) {
-                fill(producer);
-                long n = producer.produced() - consumed;
-                drainer.arm(n);
-                drainer.request(1);
-                drainer.done.await(30, TimeUnit.SECONDS);
-                consumed += drainer.count;
-                if (warmUp < WARM_UP_ROUNDS || System.nanoTime() < warmUpEnd) {
-                    warmUp++;
-                } else {
-                    records += drainer.count - drainer.firstCount;
-                    nanos += drainer.last - drainer.first;
-                    rates[i++] = (drainer.count - drainer.firstCount) / ((drainer.last - drainer.first) / 1e9);
-                }
-            }
-            drainer.dispose();
-            Arrays.sort(rates);
-            return new DrainFigures(records / (nanos / 1e9), rates);
+            return timeRounds(producer, drainer, rounds, false);
         }
     }
 
