@@ -187,8 +187,7 @@ final class RingBufferConsumer {
                 // limit ends (cons < runEnd as one subtraction; the clamp keeps the product exact)
                 final int first = header;
                 final long runEnd = Math.min(prod, cons + Math.min(limit - emitted, 1L << 32) * stride);
-                long keep;
-                do {
+                while (true) {
                     T value = decoder.decode(v.show(off + HEADER_SIZE, len));
                     cons += stride;
                     publish(cons);
@@ -200,9 +199,13 @@ final class RingBufferConsumer {
                     off = base + (int) (cons & m);
                     header = headerAt(off);
                     long same = (long) (header ^ first);
-                    // sign bit set iff cons < runEnd and the header is the run's
-                    keep = (cons - runEnd) & ~(same | -same);
-                } while (keep < 0);
+                    // sign bit set iff cons < runEnd and the header is the run's. A break rather
+                    // than a do-while condition: C2 kept a dead lcmp alive for the back-edge
+                    // safepoint's state (five instructions a record).
+                    if (((cons - runEnd) & ~(same | -same)) >= 0) {
+                        break;
+                    }
+                }
             }
         } finally {
             consumerPos = cons;
@@ -334,8 +337,7 @@ final class RingBufferConsumer {
                     }
                     final int first = header;
                     final long runEnd = Math.min(stop, pos + (long) (most - n) * stride);
-                    long keep;
-                    do {
+                    while (true) {
                         if (action != null) {
                             action.accept(v.show(off + HEADER_SIZE, len));
                         }
@@ -345,8 +347,10 @@ final class RingBufferConsumer {
                         off = base + (int) (pos & m);
                         header = headerAt(off);
                         long same = (long) (header ^ first);
-                        keep = (pos - runEnd) & ~(same | -same);
-                    } while (keep < 0);
+                        if (((pos - runEnd) & ~(same | -same)) >= 0) {
+                            break;
+                        }
+                    }
                 }
             } finally {
                 // an action that throws still leaves a consistent batch: up to the record it saw
