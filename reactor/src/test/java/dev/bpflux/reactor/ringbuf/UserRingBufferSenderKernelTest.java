@@ -11,6 +11,7 @@ import dev.bpflux.reactor.poll.PollLoop;
 import dev.bpflux.reactor.testing.ProcessResources;
 import dev.bpflux.sys.ProcessCalls;
 import dev.bpflux.testing.KernelTest;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -83,6 +84,13 @@ class UserRingBufferSenderKernelTest {
         return samples;
     }
 
+    /** CPU time of the live thread named {@code name}. */
+    private static long cpuNanos(String name) {
+        Thread t = Thread.getAllStackTraces().keySet().stream().filter(x -> x.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no thread " + name));
+        return ManagementFactory.getThreadMXBean().getThreadCpuTime(t.getId());
+    }
+
     private static Flux<Long> endless(AtomicLong requested, AtomicBoolean cancelled) {
         return Flux.<Long, Long>generate(() -> 1L, (n, sink) -> {
             sink.next(n);
@@ -92,32 +100,40 @@ class UserRingBufferSenderKernelTest {
 
     @Test
     void sendsFarMoreThanTheRingHoldsInOrderWaitingForRoom() {
-        long n = 12L * FITS;
+        // 16-byte samples take 24 bytes: 10922 fill the ring but for 16 bytes, so it is never completely
+        // full and its fd stays EPOLLOUT-ready; the sender must still sleep until a drain freed room
+        int fits = 256 * 1024 / 24;
+        long n = 18L * fits;
+        RecordEncoder<Long> padded = RecordEncoder.fixed(16, (v, out) -> out.writeLongLE(v).writeLongLE(~v));
         try (BpfObject obj = load()) {
             RingBufferOptions options = RingBufferOptions.create().withName("user-rb-sender");
             AtomicLong requested = new AtomicLong();
             AtomicLong misnumbered = new AtomicLong();
             Flux<Long> values = Flux.range(1, (int) n).map(Long::valueOf).doOnRequest(requested::addAndGet);
             Flux<SendResult<Long>> sent = UserRingBufferSender.create(obj.map("user_rb"), options)
-                    .send(values, SEQ)
+                    .send(values, padded)
                     .doOnNext(r -> {
-                        if (r.sequence() != r.value() - 1 || r.length() != 8) {
+                        if (r.sequence() != r.value() - 1 || r.length() != 16) {
                             misnumbered.incrementAndGet();
                         }
                     });
+            long[] loopCpu = new long[1];
             Drainer drainer = new Drainer();
             try (drainer) {
                 StepVerifier.create(sent)
                         // nothing drains yet: exactly a ringful is written, then the sender waits
-                        .expectNextCount(FITS)
+                        .expectNextCount(fits)
+                        .then(() -> loopCpu[0] = cpuNanos("user-rb-sender"))
                         .expectNoEvent(Duration.ofMillis(300))
                         .then(() -> {
-                            assertEquals(FITS + options.batchSize(), requested.get(),
+                            long spent = cpuNanos("user-rb-sender") - loopCpu[0];
+                            assertTrue(spent < 50_000_000L, "the loop sleeps while it waits, it spent " + spent + " ns");
+                            assertEquals(fits + options.batchSize(), requested.get(),
                                     "the upstream got the queue's requests plus one per sample written, no more");
                             assertEquals(0, obj.global("samples").readLong());
                         })
                         .then(drainer::start)
-                        .expectNextCount(n - FITS)
+                        .expectNextCount(n - fits)
                         .expectComplete()
                         .verifyThenAssertThat(TIMEOUT)
                         .hasNotDroppedElements()
