@@ -89,7 +89,13 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
                 try (PerfEventAttr attr = new PerfEventAttr()) {
                     attr.type(PerfEventAttr.PERF_TYPE_SOFTWARE).config(PerfEventAttr.PERF_COUNT_SW_BPF_OUTPUT)
                             .samplePeriod(1).sampleType(PerfEventAttr.PERF_SAMPLE_RAW)
-                            .flags(PerfEventAttr.FLAG_DISABLED).wakeup(options.wakeupEvents());
+                            .flags(PerfEventAttr.FLAG_DISABLED);
+                    if (options.wakeupWatermark() > 0) {
+                        // watermark = 1: the union field is wakeup_watermark (bytes), not wakeup_events
+                        attr.flags(PerfEventAttr.FLAG_WATERMARK).wakeup(options.wakeupWatermark());
+                    } else {
+                        attr.wakeup(options.wakeupEvents());
+                    }
                     event = PerfEvents.open(attr, -1, cpu, -1, 0, "perf buffer of CPU " + cpu);
                 }
                 MappedMemory mapping;
