@@ -6,5 +6,7 @@
  *
  * <p>Every read of kernel-shared memory and every unmapping happen on the loop's thread, one
  * source at a time, so a source is never unmapped while it is being read.
+ * {@link dev.bpflux.reactor.poll.LoopHandshake} is the demand, cancel and close handshake every
+ * stream's subscription shares with its loop.
  */
 package dev.bpflux.reactor.poll;

@@ -2,15 +2,12 @@ package dev.bpflux.reactor.ringbuf;
 
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.reactor.RecordEncoder;
+import dev.bpflux.reactor.poll.LoopHandshake;
 import dev.bpflux.reactor.poll.PollLoop;
 import dev.bpflux.reactor.poll.PollSource;
 import io.netty.buffer.ByteBuf;
 import java.util.Objects;
 import java.util.Queue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Consumer;
@@ -41,9 +38,6 @@ import reactor.util.context.Context;
  */
 final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubscriber<T> {
     @SuppressWarnings("rawtypes")
-    private static final AtomicLongFieldUpdater<UserRingBufferFeed> REQUESTED =
-            AtomicLongFieldUpdater.newUpdater(UserRingBufferFeed.class, "requested");
-    @SuppressWarnings("rawtypes")
     private static final AtomicReferenceFieldUpdater<UserRingBufferFeed, Subscription> UPSTREAM =
             AtomicReferenceFieldUpdater.newUpdater(UserRingBufferFeed.class, Subscription.class, "upstream");
 
@@ -52,17 +46,16 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
     private final int fd;
     private final RingBufferOptions options;
     private final PollLoop loop;
+    private final LoopHandshake handshake;
     private final int prefetch;
     private final Queue<T> queue;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final CountDownLatch closedLatch = new CountDownLatch(1);
+    /** The first failure of the send (the handshake holds a §3.9 request error). */
     private final AtomicReference<Throwable> error = new AtomicReference<>();
     /** Writes {@link #current} into the reserved sample: one object for the whole stream. */
     private final Consumer<ByteBuf> encodeCurrent = sample -> encoderUnsafe().encode(this.current, sample);
 
     private RecordEncoder<? super T> encoder;
     private CoreSubscriber<? super SendResult<T>> actual;
-    private boolean registered;
     /** Loop thread: the value being encoded, samples sent, bytes the head value needs while blocked (0: not blocked). */
     private T current;
     private long sent;
@@ -70,9 +63,6 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
     private boolean completed;
 
     private volatile Subscription upstream;
-    private volatile long requested;
-    private volatile boolean cancelled;
-    private volatile boolean terminated;
     private volatile boolean done;
     /** Written before {@link #done}, read after it. */
     private Throwable upstreamError;
@@ -84,6 +74,7 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
         this.fd = fd;
         this.options = options;
         this.loop = loop;
+        this.handshake = new LoopHandshake(loop, options.closeTimeout());
         this.prefetch = options.batchSize();
         this.queue = Queues.<T>get(prefetch).get();
     }
@@ -128,8 +119,7 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
         this.encoder = encoder;
         this.actual = subscriber;
         subscriber.onSubscribe(this);
-        registered = true;
-        loop.register(this);
+        handshake.register(this);
         values.subscribe(this);
     }
 
@@ -143,7 +133,7 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
     @Override
     public void onSubscribe(Subscription s) {
         if (Operators.setOnce(UPSTREAM, this, s)) {
-            if (wantsClose() || closed.get()) {
+            if (wantsClose() || handshake.isClosed()) {
                 s.cancel();
             } else {
                 s.request(prefetch);
@@ -188,7 +178,7 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
         if (!error.compareAndSet(null, t)) {
             Operators.onErrorDropped(t, currentContext());
         }
-        terminated = true;
+        handshake.terminate();
         loop.wakeup();
     }
 
@@ -196,23 +186,16 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
 
     @Override
     public void request(long n) {
-        if (n <= 0) {
-            fail(new IllegalArgumentException("§3.9 violated: positive request amount required but it was " + n));
-            return;
-        }
-        if (Operators.addCap(REQUESTED, this, n) == 0) {
-            loop.wakeup();
-        }
+        handshake.request(n);
     }
 
     @Override
     public void cancel() {
-        cancelled = true;
+        handshake.cancel();
         Subscription s = upstream;
         if (s != null) {
             s.cancel();
         }
-        loop.wakeup();
     }
 
     /**
@@ -220,26 +203,7 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
      * loop thread (then the loop closes it as soon as the current poll returns), waits for it.
      */
     void close() {
-        terminated = true;
-        if (!registered) {
-            closeOnLoop(null);
-            return;
-        }
-        if (loop.inLoop()) {
-            return;
-        }
-        // the latch, counted down after the unmap, not "closed", which is set before it
-        loop.wakeup();
-        try {
-            closedLatch.await(options.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Whether {@link #closeOnLoop} ran (the ring is unmapped). */
-    boolean isClosed() {
-        return closed.get();
+        handshake.close(this);
     }
 
     // ---- PollSource (loop thread)
@@ -261,12 +225,12 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
             return false;
         }
         boolean finished = done;
-        return queue.isEmpty() ? finished : requested != 0;
+        return queue.isEmpty() ? finished : handshake.requested() != 0;
     }
 
     @Override
     public boolean wantsClose() {
-        return cancelled || terminated;
+        return handshake.wantsClose();
     }
 
     @Override
@@ -280,14 +244,14 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
 
     @Override
     public int poll() {
-        long r = requested;
+        long r = handshake.requested();
         if (wantsClose()) {
             return IDLE;
         }
         long limit = Math.min(r, prefetch);
         long written = 0;
         try {
-            while (written < limit && !cancelled) {
+            while (written < limit && !handshake.cancelled()) {
                 T value = queue.peek();
                 if (value == null) {
                     break;
@@ -316,7 +280,7 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
         }
         if (written > 0) {
             if (r != Long.MAX_VALUE) {
-                REQUESTED.addAndGet(this, -written);
+                handshake.produced(written);
             }
             Subscription s = upstream;
             if (s != null && !wantsClose()) {
@@ -329,7 +293,7 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
                 fail(upstreamError);
             } else {
                 completed = true;
-                terminated = true;
+                handshake.terminate();
             }
             return IDLE;
         }
@@ -338,7 +302,7 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
 
     @Override
     public void closeOnLoop(Throwable loopError) {
-        if (!closed.compareAndSet(false, true)) {
+        if (!handshake.beginClose()) {
             return;
         }
         Subscription s = upstream;
@@ -357,15 +321,15 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
                 }
             }
         }
-        closedLatch.countDown();
+        handshake.unmapped();
         if (actual != null) {
             Operators.onDiscardQueueWithClear(queue, actual.currentContext(), null);
         }
-        Throwable signal = error.get() != null ? error.get() : loopError;
-        if (signal == null && failure != null && !cancelled) {
+        Throwable signal = error.get() != null ? error.get() : handshake.error() != null ? handshake.error() : loopError;
+        if (signal == null && failure != null && !handshake.cancelled()) {
             signal = failure;
         }
-        if (cancelled || actual == null) {
+        if (handshake.cancelled() || actual == null) {
             return;
         }
         if (signal != null) {
