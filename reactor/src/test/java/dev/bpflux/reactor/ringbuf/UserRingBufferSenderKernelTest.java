@@ -234,6 +234,29 @@ class UserRingBufferSenderKernelTest {
     }
 
     @Test
+    void loadsOnSubscribeAndClosesWhatItLoadedWhenDone() {
+        // a first load may open descriptors the loader keeps for the process (kernel BTF, probes)
+        load().close();
+        long fds = ProcessResources.openFds();
+        long maps = ProcessResources.bpfMappings();
+        AtomicLong loads = new AtomicLong();
+        UserRingBufferSender sender = UserRingBufferSender.create(() -> {
+            BpfObject obj = load();
+            loads.incrementAndGet();
+            return RingBufferSource.of(obj.map("user_rb"), obj);
+        }, RingBufferOptions.create());
+        Flux<SendResult<Long>> sending = sender.send(Flux.range(1, 100).map(Long::valueOf), SEQ);
+        assertEquals(0, loads.get(), "nothing is loaded before subscribe");
+        for (int i = 1; i <= 2; i++) {
+            StepVerifier.create(sending).expectNextCount(100).expectComplete().verify(TIMEOUT);
+            assertEquals(i, loads.get());
+            assertEquals(maps, ProcessResources.awaitValue(ProcessResources::bpfMappings, maps, Duration.ofSeconds(5)));
+            assertEquals(fds, ProcessResources.awaitValue(ProcessResources::openFds, fds, Duration.ofSeconds(5)),
+                    "the object, its link and maps, and the loop's fds are closed");
+        }
+    }
+
+    @Test
     void cancelUnderLoadAThousandTimesClosesEverythingOnce() {
         try (BpfObject obj = load(); Drainer drainer = new Drainer().start()) {
             long maps = ProcessResources.bpfMappings();
