@@ -53,13 +53,28 @@ final class InspectCommand implements Callable<Integer> {
             + "it where its section names the target (needs root)")
     boolean verify;
 
+    @Option(names = "--max-entries", paramLabel = "MAP=N", description = "with --kernel: a map's max_entries as"
+            + " the load would set it (repeatable)")
+    Map<String, Integer> maxEntries = new LinkedHashMap<>();
+
+    @Option(names = "--value-size", paramLabel = "MAP=BYTES", description = "with --kernel: a map's value size as"
+            + " the load would set it (repeatable)")
+    Map<String, Integer> valueSizes = new LinkedHashMap<>();
+
     @Override
     public Integer call() {
         BpfObjectSpec obj = BpfObjectSpec.read(object);
         Map<String, Object> out = describe(obj);
         CompatibilityReport report = null;
         if (kernel || verify) {
-            CompatibilityCheck check = CompatibilityCheck.of(obj);
+            LoadOptions sizes = LoadOptions.defaults();
+            for (Map.Entry<String, Integer> e : maxEntries.entrySet()) {
+                sizes = sizes.withMaxEntries(e.getKey(), e.getValue());
+            }
+            for (Map.Entry<String, Integer> e : valueSizes.entrySet()) {
+                sizes = sizes.withValueSize(e.getKey(), e.getValue());
+            }
+            CompatibilityCheck check = CompatibilityCheck.of(obj).withLoadOptions(sizes);
             report = verify ? check.verify() : check.analyze();
             out.put("compatibility", compatibility(report));
             Map<String, Object> k = new LinkedHashMap<>();
