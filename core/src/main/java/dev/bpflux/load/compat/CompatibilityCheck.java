@@ -236,7 +236,8 @@ public final class CompatibilityCheck {
             String unset = unsetSize(m);
             if (unset != null) {
                 reasons.add(new CompatibilityReason(Kind.MAP_SIZE_UNSET, m.name(), "map '" + m.name() + "' has "
-                        + unset + " 0: the object leaves it to be set before load (libbpf's"
+                        + unset + " 0: the object leaves " + (unset.contains(" and ") ? "them" : "it")
+                        + " to be set before load (libbpf's"
                         + " bpf_map__set_max_entries/bpf_map__set_value_size); set it with"
                         + " LoadOptions.withMaxEntries/withValueSize(\"" + m.name() + "\", ...)"));
             }
