@@ -15,6 +15,7 @@ import dev.bpflux.obj.VariableSpec;
 import dev.bpflux.obj.btf.Btf;
 import dev.bpflux.obj.extern.ExternResolution;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -53,13 +54,8 @@ final class InspectCommand implements Callable<Integer> {
             + "it where its section names the target (needs root)")
     boolean verify;
 
-    @Option(names = "--max-entries", paramLabel = "MAP=N", description = "with --kernel: a map's max_entries as"
-            + " the load would set it (repeatable)")
-    Map<String, Integer> maxEntries = new LinkedHashMap<>();
-
-    @Option(names = "--value-size", paramLabel = "MAP=BYTES", description = "with --kernel: a map's value size as"
-            + " the load would set it (repeatable)")
-    Map<String, Integer> valueSizes = new LinkedHashMap<>();
+    @Mixin
+    MapSizeOptions sizes = new MapSizeOptions();
 
     @Override
     public Integer call() {
@@ -67,14 +63,7 @@ final class InspectCommand implements Callable<Integer> {
         Map<String, Object> out = describe(obj);
         CompatibilityReport report = null;
         if (kernel || verify) {
-            LoadOptions sizes = LoadOptions.defaults();
-            for (Map.Entry<String, Integer> e : maxEntries.entrySet()) {
-                sizes = sizes.withMaxEntries(e.getKey(), e.getValue());
-            }
-            for (Map.Entry<String, Integer> e : valueSizes.entrySet()) {
-                sizes = sizes.withValueSize(e.getKey(), e.getValue());
-            }
-            CompatibilityCheck check = CompatibilityCheck.of(obj).withLoadOptions(sizes);
+            CompatibilityCheck check = CompatibilityCheck.of(obj).withLoadOptions(sizes.applyTo(LoadOptions.defaults()));
             report = verify ? check.verify() : check.analyze();
             out.put("compatibility", compatibility(report));
             Map<String, Object> k = new LinkedHashMap<>();
