@@ -74,8 +74,13 @@ public final class TraceSyscalls implements Callable<Integer> {
      * behind) are reported on standard error every second.
      */
     public static Flux<SyscallEvent> events(int filterPid, int excludePid, boolean traceOther) {
-        return RingBufferReceiver.create(() -> open(filterPid, excludePid, traceOther),
-                        RingBufferOptions.create().withName("syscalls"))
+        return events(filterPid, excludePid, traceOther, RingBufferOptions.create().withName("syscalls"));
+    }
+
+    /** As {@link #events(int, int, boolean)}, read with these options (metrics, loop, name). */
+    public static Flux<SyscallEvent> events(int filterPid, int excludePid, boolean traceOther,
+            RingBufferOptions options) {
+        return RingBufferReceiver.create(() -> open(filterPid, excludePid, traceOther), options)
                 .receive(SyscallEvent::decode);
     }
 

@@ -1,0 +1,103 @@
+package dev.bpflux.samples.spring;
+
+import dev.bpflux.samples.trace.SyscallEvent;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.BufferOverflowStrategy;
+import reactor.core.publisher.Flux;
+
+/**
+ * {@code GET /syscalls}: the shared syscall stream as server-sent events, {@code event: syscall}
+ * with a {@link SyscallJson}, filtered by the optional query parameters {@code pid} (tgid),
+ * {@code syscall} (name such as {@code openat}, or number) and {@code comm}.
+ *
+ * <p>Each client reads through its own buffer of {@code bpflux.sse.client-buffer} events. While
+ * the client (its TCP window, then Netty's outbound buffer) cannot take more, the buffer fills;
+ * when full its oldest event is dropped and counted. The shared stream never waits for a client,
+ * so a slow browser stalls neither the kernel ring nor the other clients. Once a second, when
+ * that count grew, the client gets {@code event: dropped} with {@code {"dropped": total}}.
+ *
+ * <p>{@code GET /syscalls/stats}: the object's loads and closes, clients connected, events read
+ * from the ring, events sent, events dropped for slow clients.
+ */
+@RestController
+public class SyscallSseController {
+    private final SharedSyscallStream stream;
+    private final int clientBuffer;
+    private final AtomicInteger clients = new AtomicInteger();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong droppedForClients = new AtomicLong();
+
+    public SyscallSseController(SharedSyscallStream stream,
+            @Value("${bpflux.sse.client-buffer:1024}") int clientBuffer) {
+        if (clientBuffer < 1) {
+            throw new IllegalArgumentException("bpflux.sse.client-buffer must be at least 1, was " + clientBuffer);
+        }
+        this.stream = stream;
+        this.clientBuffer = clientBuffer;
+    }
+
+    /** The JSON of {@code /syscalls/stats}. */
+    public record Stats(long objectLoads, long objectCloses, int clients, long received, long sent,
+            long droppedForClients) {
+    }
+
+    @GetMapping(path = "/syscalls", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    public Flux<ServerSentEvent<Object>> syscalls(@RequestParam(name = "pid", required = false) Integer pid,
+            @RequestParam(name = "syscall", required = false) String syscall, @RequestParam(name = "comm", required = false) String comm) {
+        Predicate<SyscallEvent> filter = filter(pid, syscall, comm);
+        return Flux.defer(() -> {
+            AtomicLong dropped = new AtomicLong();
+            Flux<ServerSentEvent<Object>> events = stream.events()
+                    .filter(filter)
+                    // unbounded demand upstream, at most clientBuffer events held for this client
+                    .onBackpressureBuffer(clientBuffer, e -> {
+                        dropped.incrementAndGet();
+                        droppedForClients.incrementAndGet();
+                    }, BufferOverflowStrategy.DROP_OLDEST)
+                    .map(e -> ServerSentEvent.<Object>builder(SyscallJson.of(e)).event("syscall").build())
+                    .doOnNext(e -> sent.incrementAndGet());
+            long[] reported = {0};
+            Flux<ServerSentEvent<Object>> drops = Flux.interval(Duration.ofSeconds(1))
+                    .onBackpressureDrop()
+                    .filter(tick -> dropped.get() > reported[0])
+                    .map(tick -> {
+                        reported[0] = dropped.get();
+                        return ServerSentEvent.<Object>builder(Map.of("dropped", reported[0])).event("dropped").build();
+                    });
+            return Flux.merge(events, drops)
+                    .doOnSubscribe(s -> clients.incrementAndGet())
+                    .doFinally(s -> clients.decrementAndGet());
+        });
+    }
+
+    @GetMapping("/syscalls/stats")
+    public Stats stats() {
+        return new Stats(stream.loads(), stream.closes(), clients.get(), stream.received(), sent.get(),
+                droppedForClients.get());
+    }
+
+    static Predicate<SyscallEvent> filter(Integer pid, String syscall, String comm) {
+        Predicate<SyscallEvent> p = e -> true;
+        if (pid != null) {
+            p = p.and(e -> e.pid() == pid);
+        }
+        if (syscall != null && !syscall.isBlank()) {
+            String s = syscall.trim();
+            p = p.and(e -> s.equals(e.syscallName()) || s.equals(Integer.toString(e.syscall())));
+        }
+        if (comm != null && !comm.isBlank()) {
+            p = p.and(e -> comm.equals(e.comm()));
+        }
+        return p;
+    }
+}
