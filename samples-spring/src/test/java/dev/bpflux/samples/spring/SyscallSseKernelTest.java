@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpflux.testing.KernelTest;
+import io.netty.channel.ChannelOption;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,14 +18,20 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.embedded.netty.NettyServerCustomizer;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
+import reactor.core.publisher.BaseSubscriber;
+import reactor.netty.http.client.HttpClient;
 
 /**
  * The SSE service on a random port with real HTTP clients over loopback: two clients share one
@@ -37,18 +44,25 @@ class SyscallSseKernelTest {
             new ParameterizedTypeReference<>() {
             };
     private static final Duration GRACE = Duration.ofMillis(300);
+    private static final int CLIENT_BUFFER = 256;
 
     private ConfigurableApplicationContext app;
     private WebClient client;
+    private String baseUrl;
 
     @BeforeEach
     void start() {
         app = new SpringApplicationBuilder(SyscallSseApplication.class)
                 .properties("server.port=0", "bpflux.sse.grace=" + GRACE.toMillis() + "ms",
-                        "spring.main.banner-mode=off")
+                        "bpflux.sse.client-buffer=" + CLIENT_BUFFER, "spring.main.banner-mode=off")
+                // Small socket buffers, so a stalled client's TCP window closes after a few
+                // hundred events instead of megabytes and its per-client buffer fills quickly.
+                .initializers(ctx -> ((GenericApplicationContext) ctx).registerBean(NettyServerCustomizer.class,
+                        () -> server -> server.childOption(ChannelOption.SO_SNDBUF, 8192)))
                 .run();
         int port = ((WebServerApplicationContext) app).getWebServer().getPort();
-        client = WebClient.create("http://127.0.0.1:" + port);
+        baseUrl = "http://127.0.0.1:" + port;
+        client = WebClient.create(baseUrl);
     }
 
     @AfterEach
@@ -103,6 +117,58 @@ class SyscallSseKernelTest {
         assertEquals(1, after.objectLoads(), after.toString());
         assertEquals(0, after.clients(), after.toString());
         assertEquals(progFdsBefore, bpfFds("bpf-prog"), "no program fd left open");
+    }
+
+    @Test
+    void aStalledClientDropsItsOwnEventsAndStallsNeitherTheStreamNorOtherClients() throws Exception {
+        Path file = Files.createTempFile("bpflux-sse", ".txt");
+        // the stalled client reads one event and then nothing: its TCP window closes
+        WebClient smallWindow = WebClient.builder().baseUrl(baseUrl)
+                .clientConnector(new ReactorClientHttpConnector(HttpClient.create()
+                        .option(ChannelOption.SO_RCVBUF, 4096)))
+                .build();
+        Queue<ServerSentEvent<Map<String, Object>>> stalledEvents = new ConcurrentLinkedQueue<>();
+        BaseSubscriber<ServerSentEvent<Map<String, Object>>> stalled = new BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+                subscription.request(1);
+            }
+
+            @Override
+            protected void hookOnNext(ServerSentEvent<Map<String, Object>> value) {
+                stalledEvents.add(value);
+            }
+        };
+        smallWindow.get().uri("/syscalls").accept(MediaType.TEXT_EVENT_STREAM).retrieve().bodyToFlux(EVENT)
+                .subscribe(stalled);
+        Queue<Map<String, Object>> fast = new ConcurrentLinkedQueue<>();
+        Disposable fastClient = subscribe("/syscalls?syscall=openat&comm=cat", fast);
+        try {
+            // dd makes two syscalls a block: events for the stalled client, which takes none
+            await(Duration.ofSeconds(90), () -> {
+                run("dd", "if=/dev/zero", "of=/dev/null", "bs=64", "count=20000");
+                run("cat", file.toString());
+                return opened(fast, file) && stats().droppedForClients() > 0;
+            }, "the fast client gets the openat of " + file + " while the stalled one drops");
+            SyscallSseController.Stats during = stats();
+            assertEquals(2, during.clients(), during.toString());
+            assertEquals(1, during.objectLoads(), during.toString());
+            assertEquals(1, stalledEvents.size(), "the stalled client took one event");
+
+            // the stalled client reads again: past what was queued for it, it learns its drop count
+            stalled.request(Long.MAX_VALUE);
+            await(Duration.ofSeconds(60), () -> stalledEvents.stream().anyMatch(e -> "dropped".equals(e.event())),
+                    "a dropped event reaches the client that lost events");
+            ServerSentEvent<Map<String, Object>> dropped = stalledEvents.stream()
+                    .filter(e -> "dropped".equals(e.event())).findFirst().orElseThrow();
+            long count = ((Number) dropped.data().get("dropped")).longValue();
+            assertTrue(count > 0 && count <= stats().droppedForClients(), "dropped " + count + ", " + stats());
+        } finally {
+            stalled.dispose();
+            fastClient.dispose();
+            Files.deleteIfExists(file);
+        }
+        await(Duration.ofSeconds(20), () -> stats().objectCloses() == 1, "the object is closed after both left");
     }
 
     private Disposable subscribe(String uri, Queue<Map<String, Object>> into) {
