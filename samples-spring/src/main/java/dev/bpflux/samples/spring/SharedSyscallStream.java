@@ -29,6 +29,7 @@ public class SharedSyscallStream {
     private final AtomicLong loads = new AtomicLong();
     private final AtomicLong closes = new AtomicLong();
     private final Counter received;
+    private final Counter droppedInKernel;
     private final Flux<SyscallEvent> shared;
 
     public SharedSyscallStream(MeterRegistry registry,
@@ -37,6 +38,7 @@ public class SharedSyscallStream {
         RingBufferOptions options = RingBufferOptions.create().withName(NAME)
                 .withMetrics(MicrometerStreamMetrics.of(registry, NAME));
         received = registry.get("bpflux.stream.received").tag("name", NAME).counter();
+        droppedInKernel = registry.get("bpflux.stream.dropped").tag("name", NAME).counter();
         // The server's own pid is excluded: its socket writes would otherwise feed back as events.
         int self = (int) ProcessHandle.current().pid();
         shared = Flux.defer(() -> {
@@ -67,5 +69,13 @@ public class SharedSyscallStream {
     /** Events read from the ring buffer since start, over all loads. */
     public long received() {
         return (long) received.count();
+    }
+
+    /**
+     * Events the program could not write because the ring was full (its {@code dropped} counter,
+     * read once a second), since start.
+     */
+    public long droppedInKernel() {
+        return (long) droppedInKernel.count();
     }
 }

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -26,9 +25,11 @@ public class SyscallSseApplication {
         SpringApplication.run(SyscallSseApplication.class, args);
     }
 
-    /** Where the stream's meters go; without Spring Boot Actuator nobody else provides a registry. */
+    /**
+     * Where the stream's {@code bpflux.stream.*} meters go; this sample has no Spring Boot
+     * Actuator, which would otherwise provide (and publish) the registry.
+     */
     @Bean
-    @ConditionalOnMissingBean
     MeterRegistry meterRegistry() {
         return new SimpleMeterRegistry();
     }

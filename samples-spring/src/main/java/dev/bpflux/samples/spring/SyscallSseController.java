@@ -27,7 +27,8 @@ import reactor.core.publisher.Flux;
  * that count grew, the client gets {@code event: dropped} with {@code {"dropped": total}}.
  *
  * <p>{@code GET /syscalls/stats}: the object's loads and closes, clients connected, events read
- * from the ring, events sent, events dropped for slow clients.
+ * from the ring, events the full ring refused (counted by the program), events sent, events
+ * dropped for slow clients.
  */
 @RestController
 public class SyscallSseController {
@@ -47,8 +48,8 @@ public class SyscallSseController {
     }
 
     /** The JSON of {@code /syscalls/stats}. */
-    public record Stats(long objectLoads, long objectCloses, int clients, long received, long sent,
-            long droppedForClients) {
+    public record Stats(long objectLoads, long objectCloses, int clients, long received, long droppedInKernel,
+            long sent, long droppedForClients) {
     }
 
     @GetMapping(path = "/syscalls", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -82,8 +83,8 @@ public class SyscallSseController {
 
     @GetMapping("/syscalls/stats")
     public Stats stats() {
-        return new Stats(stream.loads(), stream.closes(), clients.get(), stream.received(), sent.get(),
-                droppedForClients.get());
+        return new Stats(stream.loads(), stream.closes(), clients.get(), stream.received(),
+                stream.droppedInKernel(), sent.get(), droppedForClients.get());
     }
 
     static Predicate<SyscallEvent> filter(Integer pid, String syscall, String comm) {

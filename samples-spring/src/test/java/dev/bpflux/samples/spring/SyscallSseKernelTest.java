@@ -145,20 +145,28 @@ class SyscallSseKernelTest {
         Disposable fastClient = subscribe("/syscalls?syscall=openat&comm=cat", fast);
         try {
             // dd makes two syscalls a block: events for the stalled client, which takes none
+            long started = System.nanoTime();
+            int[] rounds = {0};
             await(Duration.ofSeconds(90), () -> {
-                run("dd", "if=/dev/zero", "of=/dev/null", "bs=64", "count=20000");
+                rounds[0]++;
+                run("dd", "if=/dev/zero", "of=/dev/null", "bs=64", "count=3000");
                 run("cat", file.toString());
                 return opened(fast, file) && stats().droppedForClients() > 0;
             }, "the fast client gets the openat of " + file + " while the stalled one drops");
             SyscallSseController.Stats during = stats();
+            System.out.printf("stalled client: drops after %d dd rounds, %d ms: %s%n", rounds[0],
+                    (System.nanoTime() - started) / 1_000_000, during);
             assertEquals(2, during.clients(), during.toString());
             assertEquals(1, during.objectLoads(), during.toString());
             assertEquals(1, stalledEvents.size(), "the stalled client took one event");
 
             // the stalled client reads again: past what was queued for it, it learns its drop count
+            long resumed = System.nanoTime();
             stalled.request(Long.MAX_VALUE);
             await(Duration.ofSeconds(60), () -> stalledEvents.stream().anyMatch(e -> "dropped".equals(e.event())),
                     "a dropped event reaches the client that lost events");
+            System.out.printf("stalled client: dropped event %d ms after it read again, %d events read%n",
+                    (System.nanoTime() - resumed) / 1_000_000, stalledEvents.size());
             ServerSentEvent<Map<String, Object>> dropped = stalledEvents.stream()
                     .filter(e -> "dropped".equals(e.event())).findFirst().orElseThrow();
             long count = ((Number) dropped.data().get("dropped")).longValue();
