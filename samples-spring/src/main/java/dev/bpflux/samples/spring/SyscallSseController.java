@@ -2,7 +2,6 @@ package dev.bpflux.samples.spring;
 
 import dev.bpflux.samples.trace.SyscallEvent;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -23,8 +22,9 @@ import reactor.core.publisher.Flux;
  * <p>Each client reads through its own buffer of {@code bpflux.sse.client-buffer} events. While
  * the client (its TCP window, then Netty's outbound buffer) cannot take more, the buffer fills;
  * when full its oldest event is dropped and counted. The shared stream never waits for a client,
- * so a slow browser stalls neither the kernel ring nor the other clients. Once a second, when
- * that count grew, the client gets {@code event: dropped} with {@code {"dropped": total}}.
+ * so a slow browser stalls neither the kernel ring nor the other clients. At most once a second,
+ * when that count grew, the client gets {@code event: dropped} with {@code {"dropped": total}}
+ * ({@link ClientDrops}).
  *
  * <p>{@code GET /syscalls/stats}: the object's loads and closes, clients connected, events read
  * from the ring, events the full ring refused (counted by the program), events sent, events
@@ -57,25 +57,22 @@ public class SyscallSseController {
             @RequestParam(name = "syscall", required = false) String syscall, @RequestParam(name = "comm", required = false) String comm) {
         Predicate<SyscallEvent> filter = filter(pid, syscall, comm);
         return Flux.defer(() -> {
-            AtomicLong dropped = new AtomicLong();
+            ClientDrops drops = new ClientDrops();
             Flux<ServerSentEvent<Object>> events = stream.events()
                     .filter(filter)
                     // unbounded demand upstream, at most clientBuffer events held for this client
                     .onBackpressureBuffer(clientBuffer, e -> {
-                        dropped.incrementAndGet();
+                        drops.increment();
                         droppedForClients.incrementAndGet();
                     }, BufferOverflowStrategy.DROP_OLDEST)
-                    .map(e -> ServerSentEvent.<Object>builder(SyscallJson.of(e)).event("syscall").build())
+                    .concatMapIterable(e -> drops.withReport(
+                            ServerSentEvent.<Object>builder(SyscallJson.of(e)).event("syscall").build()))
                     .doOnNext(e -> sent.incrementAndGet());
-            long[] reported = {0};
-            Flux<ServerSentEvent<Object>> drops = Flux.interval(Duration.ofSeconds(1))
+            // the report also when no event follows the drops
+            Flux<ServerSentEvent<Object>> quietReports = Flux.interval(Duration.ofSeconds(1))
                     .onBackpressureDrop()
-                    .filter(tick -> dropped.get() > reported[0])
-                    .map(tick -> {
-                        reported[0] = dropped.get();
-                        return ServerSentEvent.<Object>builder(Map.of("dropped", reported[0])).event("dropped").build();
-                    });
-            return Flux.merge(events, drops)
+                    .mapNotNull(tick -> drops.due());
+            return Flux.merge(events, quietReports)
                     .doOnSubscribe(s -> clients.incrementAndGet())
                     .doFinally(s -> clients.decrementAndGet());
         });
