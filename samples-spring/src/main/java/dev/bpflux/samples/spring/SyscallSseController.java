@@ -13,6 +13,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.BufferOverflowStrategy;
 import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * {@code GET /syscalls}: the shared syscall stream as server-sent events, {@code event: syscall}
@@ -65,6 +66,9 @@ public class SyscallSseController {
                         drops.increment();
                         droppedForClients.incrementAndGet();
                     }, BufferOverflowStrategy.DROP_OLDEST)
+                    // JSON encoding off the ring's reader thread, which only filters and enqueues:
+                    // N clients' encoding does not slow the reading of the ring
+                    .publishOn(Schedulers.parallel())
                     .concatMapIterable(e -> drops.withReport(
                             ServerSentEvent.<Object>builder(SyscallJson.of(e)).event("syscall").build()))
                     .doOnNext(e -> sent.incrementAndGet());
