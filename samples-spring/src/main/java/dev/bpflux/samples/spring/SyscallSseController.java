@@ -20,7 +20,8 @@ import reactor.core.scheduler.Schedulers;
  * with a {@link SyscallJson}, filtered by the optional query parameters {@code pid} (tgid),
  * {@code syscall} (name such as {@code openat}, or number) and {@code comm}.
  *
- * <p>Each client reads through its own buffer of {@code bpflux.sse.client-buffer} events. While
+ * <p>Each client reads through its own buffer of {@code bpflux.sse.client-buffer} events (plus
+ * 32 on their way to the encoder, plus what Netty and the socket hold). While
  * the client (its TCP window, then Netty's outbound buffer) cannot take more, the buffer fills;
  * when full its oldest event is dropped and counted. The shared stream never waits for a client,
  * so a slow browser stalls neither the kernel ring nor the other clients. At most once a second,
@@ -55,7 +56,8 @@ public class SyscallSseController {
 
     @GetMapping(path = "/syscalls", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     public Flux<ServerSentEvent<Object>> syscalls(@RequestParam(name = "pid", required = false) Integer pid,
-            @RequestParam(name = "syscall", required = false) String syscall, @RequestParam(name = "comm", required = false) String comm) {
+            @RequestParam(name = "syscall", required = false) String syscall,
+            @RequestParam(name = "comm", required = false) String comm) {
         Predicate<SyscallEvent> filter = filter(pid, syscall, comm);
         return Flux.defer(() -> {
             ClientDrops drops = new ClientDrops();
@@ -67,8 +69,8 @@ public class SyscallSseController {
                         droppedForClients.incrementAndGet();
                     }, BufferOverflowStrategy.DROP_OLDEST)
                     // JSON encoding off the ring's reader thread, which only filters and enqueues:
-                    // N clients' encoding does not slow the reading of the ring
-                    .publishOn(Schedulers.parallel())
+                    // N clients' encoding does not slow the reading of the ring (32 more in flight)
+                    .publishOn(Schedulers.parallel(), 32)
                     .concatMapIterable(e -> drops.withReport(
                             ServerSentEvent.<Object>builder(SyscallJson.of(e)).event("syscall").build()))
                     .doOnNext(e -> sent.incrementAndGet());

@@ -27,11 +27,9 @@ import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
-import reactor.netty.http.client.HttpClient;
 
 /**
  * The SSE service on a random port with real HTTP clients over loopback: two clients share one
@@ -56,8 +54,8 @@ class SyscallSseKernelTest {
         app = new SpringApplicationBuilder(SyscallSseApplication.class)
                 .properties("server.port=0", "bpflux.sse.grace=" + GRACE.toMillis() + "ms",
                         "bpflux.sse.client-buffer=" + CLIENT_BUFFER, "spring.main.banner-mode=off")
-                // Small socket buffers, so a stalled client's TCP window closes after a few
-                // hundred events instead of megabytes and its per-client buffer fills quickly.
+                // A small send buffer, so a stalled client's per-client buffer starts filling after
+                // a few hundred events rather than thousands.
                 .initializers(ctx -> ((GenericApplicationContext) ctx).registerBean(NettyServerCustomizer.class,
                         () -> server -> server.childOption(ChannelOption.SO_SNDBUF, 8192)))
                 .run();
@@ -125,11 +123,10 @@ class SyscallSseKernelTest {
     void aStalledClientDropsItsOwnEventsAndStallsNeitherTheStreamNorOtherClients() throws Exception {
         SyscallSseController.Stats before = idle();
         Path file = Files.createTempFile("bpflux-sse", ".txt");
-        // the stalled client reads one event and then nothing: its TCP window closes
-        WebClient smallWindow = WebClient.builder().baseUrl(baseUrl)
-                .clientConnector(new ReactorClientHttpConnector(HttpClient.create()
-                        .option(ChannelOption.SO_RCVBUF, 4096)))
-                .build();
+        // The stalled client reads one event and then nothing: Reactor Netty stops reading, its
+        // receive buffer (the default 128 KiB: a tiny one leaves window updates to TCP's persist
+        // timer, which backs off to many seconds) fills and the TCP window closes.
+        WebClient stalledClient = WebClient.create(baseUrl);
         Queue<ServerSentEvent<Map<String, Object>>> stalledEvents = new ConcurrentLinkedQueue<>();
         BaseSubscriber<ServerSentEvent<Map<String, Object>>> stalled = new BaseSubscriber<>() {
             @Override
@@ -142,7 +139,7 @@ class SyscallSseKernelTest {
                 stalledEvents.add(value);
             }
         };
-        smallWindow.get().uri("/syscalls").accept(MediaType.TEXT_EVENT_STREAM).retrieve().bodyToFlux(EVENT)
+        stalledClient.get().uri("/syscalls").accept(MediaType.TEXT_EVENT_STREAM).retrieve().bodyToFlux(EVENT)
                 .subscribe(stalled);
         Queue<Map<String, Object>> fast = new ConcurrentLinkedQueue<>();
         Disposable fastClient = subscribe("/syscalls?syscall=openat&comm=cat", fast);
