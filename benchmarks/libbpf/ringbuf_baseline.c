@@ -6,7 +6,7 @@
  *
  *   ringbuf_baseline OBJ live SECONDS [options]
  *       A thread calls getpgid() in a loop (each call makes the producer emit `batch`
- *       records) while the main thread consumes with ring_buffer__poll and a no-op callback.
+ *       records) while the main thread consumes with ring_buffer__poll (callback: see --callback).
  *       {"mode":"live","seconds":..,"batch":..,"consumed":..,"produced":..,"dropped":..,
  *        "records_per_s":..}
  *   ringbuf_baseline OBJ drain ROUNDS [options]
@@ -21,7 +21,8 @@
  *       {"mode":"latency","seconds":..,"target_rate":..,"achieved_rate":..,"consumed":..,
  *        "dropped":..,"latency_ns":{"p50":..,"p90":..,"p99":..,"p999":..,"max":..}}
  *
- * Options: --batch N (records per getpgid, the producer's .data `batch`; default 500, 10
+ * Options: --callback read|count (per record: read the seq into a sum and count, the work the
+ * Java consumers do, default; or only count), --batch N (records per getpgid, the producer's .data `batch`; default 500, 10
  * for latency), --producer-mode N (0 reserve/submit, 1 bpf_ringbuf_output, 2 discard every
  * 10th; the producer's .data `mode`), --ring-bytes N (ring size, a power of two multiple of
  * the page size; default the object's 4 MiB).
@@ -182,6 +183,20 @@ static int count_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * The work every Java consumer of the benchmark does per record: read the record's u64 seq and
+ * use it (a sum), and count the record. The default callback, so the ratios compare like with
+ * like; --callback count is the bare counting callback of ../shared/reference/ringbuf.
+ */
+static volatile unsigned long long seq_sum;
+
+static int read_record(void *ctx, void *data, size_t size)
+{
+	seq_sum += ((const struct record *)data)->seq;
+	consumed++;
+	return 0;
+}
+
 static void *call_getpgid(void *arg)
 {
 	while (!stop)
@@ -307,7 +322,7 @@ static int run_latency(struct producer *p, double seconds, double rate, int batc
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: ringbuf_baseline OBJ live SECONDS [--batch N] [--producer-mode N] [--ring-bytes N]\n"
+		"usage: ringbuf_baseline OBJ live SECONDS [--batch N] [--producer-mode N] [--ring-bytes N] [--callback read|count]\n"
 		"       ringbuf_baseline OBJ drain ROUNDS [--batch N] [--producer-mode N] [--ring-bytes N]\n"
 		"       ringbuf_baseline OBJ latency SECONDS [--rate RECORDS_PER_S] [--batch N] ...\n");
 	exit(1);
@@ -319,6 +334,7 @@ int main(int argc, char **argv)
 	int batch = -1, mode = 0;
 	long ring_bytes = 0;
 	double rate = 100000;
+	ring_buffer_sample_fn callback = read_record;
 
 	if (argc < 4)
 		usage();
@@ -336,6 +352,15 @@ int main(int argc, char **argv)
 			ring_bytes = atol(argv[++i]);
 		else if (strcmp(argv[i], "--rate") == 0)
 			rate = atof(argv[++i]);
+		else if (strcmp(argv[i], "--callback") == 0) {
+			const char *c = argv[++i];
+			if (strcmp(c, "read") == 0)
+				callback = read_record;
+			else if (strcmp(c, "count") == 0)
+				callback = count_record;
+			else
+				die("--callback is read (default) or count, not %s", c);
+		}
 		else
 			usage();
 	}
@@ -345,12 +370,12 @@ int main(int argc, char **argv)
 
 	if (strcmp(cmd, "live") == 0) {
 		batch = batch > 0 ? batch : 500;
-		open_producer(&p, obj, count_record, batch, mode, ring_bytes);
+		open_producer(&p, obj, callback, batch, mode, ring_bytes);
 		return run_live(&p, amount, batch);
 	}
 	if (strcmp(cmd, "drain") == 0) {
 		batch = batch > 0 ? batch : 500;
-		open_producer(&p, obj, count_record, batch, mode, ring_bytes);
+		open_producer(&p, obj, callback, batch, mode, ring_bytes);
 		return run_drain(&p, (int)amount);
 	}
 	if (strcmp(cmd, "latency") == 0) {

@@ -17,7 +17,8 @@
  * Results in .bss (u64): samples (drained samples of >= 8 bytes), sum (of their values),
  * last_value, short_samples, drain_calls (getsid calls that drained), last_drained (what
  * the last bpf_user_ringbuf_drain returned: samples drained, or a negative errno such as
- * -EBUSY when another drain was running).
+ * -EBUSY when another drain was running), out_of_order (samples of >= 8 bytes whose value
+ * is not last_value + 1: 0 after sending 1, 2, 3, ... means every one arrived, in order).
  *
  * A test: set target_tgid, load, write samples with values v1..vn into user_rb, call
  * getsid(0) and expect samples == n, sum == v1 + ... + vn, last_value == vn.
@@ -35,6 +36,7 @@ __u64 last_value = 0;
 __u64 short_samples = 0;
 __u64 drain_calls = 0;
 __s64 last_drained = 0;
+__u64 out_of_order = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_USER_RINGBUF);
@@ -49,6 +51,8 @@ static long on_sample(struct bpf_dynptr *dynptr, void *ctx)
 		short_samples++;
 		return 0;
 	}
+	if (value != last_value + 1)
+		out_of_order++;
 	samples++;
 	sum += value;
 	last_value = value;

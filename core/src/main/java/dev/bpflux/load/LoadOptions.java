@@ -29,7 +29,7 @@ public final class LoadOptions {
     public static final Path DEFAULT_PIN_DIRECTORY = Path.of("/sys/fs/bpf");
 
     private static final LoadOptions DEFAULTS = new LoadOptions(Map.of(), Map.of(), Set.of(), Set.of(), Set.of(),
-            DEFAULT_PIN_DIRECTORY, 0, null, Map.of(), null);
+            DEFAULT_PIN_DIRECTORY, 0, null, Map.of(), null, Map.of());
 
     private final Map<String, Integer> maxEntries;
     private final Map<String, byte[]> variables;
@@ -42,11 +42,13 @@ public final class LoadOptions {
     private final Path kernelConfig;
     private final Map<String, String> kernelConfigValues;
     private final ExternSource externSource;
+    private final Map<String, Integer> valueSizes;
 
     private LoadOptions(Map<String, Integer> maxEntries, Map<String, byte[]> variables, Set<String> stringVariables,
                         Set<String> programsToLoad,
                         Set<String> mapsToCreate, Path pinDirectory, int logLevel, Path kernelConfig,
-                        Map<String, String> kernelConfigValues, ExternSource externSource) {
+                        Map<String, String> kernelConfigValues, ExternSource externSource,
+                        Map<String, Integer> valueSizes) {
         this.maxEntries = Collections.unmodifiableMap(new LinkedHashMap<>(maxEntries));
         this.variables = Collections.unmodifiableMap(new LinkedHashMap<>(variables));
         this.stringVariables = Collections.unmodifiableSet(new LinkedHashSet<>(stringVariables));
@@ -57,6 +59,7 @@ public final class LoadOptions {
         this.kernelConfig = kernelConfig;
         this.kernelConfigValues = Collections.unmodifiableMap(new LinkedHashMap<>(kernelConfigValues));
         this.externSource = externSource;
+        this.valueSizes = Collections.unmodifiableMap(new LinkedHashMap<>(valueSizes));
     }
 
     /** Load every program, create what they use, pin by-name maps under {@code /sys/fs/bpf}. */
@@ -73,7 +76,7 @@ public final class LoadOptions {
                              Set<String> programsToLoad, Set<String> mapsToCreate, Path pinDirectory, int logLevel,
                              Path kernelConfig, Map<String, String> kernelConfigValues, ExternSource externSource) {
         return new LoadOptions(maxEntries, variables, stringVariables, programsToLoad, mapsToCreate, pinDirectory,
-                logLevel, kernelConfig, kernelConfigValues, externSource);
+                logLevel, kernelConfig, kernelConfigValues, externSource, valueSizes);
     }
 
     /** Overrides map {@code mapName}'s {@code max_entries} (e.g. to size a ring buffer at run time). */
@@ -88,6 +91,21 @@ public final class LoadOptions {
     }
 
     /**
+     * Overrides map {@code mapName}'s value size, for objects that leave it to user space (libbpf's
+     * {@code bpf_map__set_value_size}), e.g. a stack trace map sized by the stack depth wanted. A map
+     * whose BTF value type then no longer matches is created without BTF.
+     */
+    public LoadOptions withValueSize(String mapName, int bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("value size of '" + mapName + "' must be positive, got " + bytes);
+        }
+        Map<String, Integer> m = new LinkedHashMap<>(valueSizes);
+        m.put(Objects.requireNonNull(mapName, "mapName"), bytes);
+        return new LoadOptions(maxEntries, variables, stringVariables, programsToLoad, mapsToCreate, pinDirectory,
+                logLevel, kernelConfig, kernelConfigValues, externSource, m);
+    }
+
+    /**
      * Sets the initial value of global variable {@code name} (in {@code .rodata*}, {@code .data*} or
      * {@code .bss}) to {@code value}, little-endian as the program reads it. The size must equal the
      * variable's; {@code .rodata} values become constants the verifier sees.
@@ -98,7 +116,7 @@ public final class LoadOptions {
         Set<String> strings = new LinkedHashSet<>(stringVariables);
         strings.remove(name);
         return new LoadOptions(maxEntries, m, strings, programsToLoad, mapsToCreate, pinDirectory, logLevel,
-                kernelConfig, kernelConfigValues, externSource);
+                kernelConfig, kernelConfigValues, externSource, valueSizes);
     }
 
     /** Sets a 4-byte variable ({@code int}, {@code u32}, {@code pid_t}...). */
@@ -132,7 +150,7 @@ public final class LoadOptions {
         Set<String> strings = new LinkedHashSet<>(stringVariables);
         strings.add(name);
         return new LoadOptions(maxEntries, m, strings, programsToLoad, mapsToCreate, pinDirectory, logLevel,
-                kernelConfig, kernelConfigValues, externSource);
+                kernelConfig, kernelConfigValues, externSource, valueSizes);
     }
 
     /**
@@ -198,6 +216,11 @@ public final class LoadOptions {
 
     public Map<String, Integer> maxEntries() {
         return maxEntries;
+    }
+
+    /** Value size overrides by map name. */
+    public Map<String, Integer> valueSizes() {
+        return valueSizes;
     }
 
     /** Variable values by name (strings from {@link #withStringVariable} as their UTF-8 bytes, unpadded). */

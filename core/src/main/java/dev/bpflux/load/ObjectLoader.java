@@ -177,6 +177,12 @@ final class ObjectLoader {
                         + "; maps: " + spec.maps().stream().map(MapSpec::name).toList());
             }
         }
+        for (String m : options.valueSizes().keySet()) {
+            if (spec.map(m).isEmpty()) {
+                throw new BpfException("LoadOptions.withValueSize: no map '" + m + "' in " + spec.name()
+                        + "; maps: " + spec.maps().stream().map(MapSpec::name).toList());
+            }
+        }
         for (ProgramLinker.LinkedProgram lp : linked) {
             for (Relocation r : lp.relocations()) {
                 if (r instanceof Relocation.MapReference) {
@@ -365,6 +371,10 @@ final class ObjectLoader {
             maxEntries = ringbufSize(maxEntries);
         }
         MapSpec effective = m.withMaxEntries(maxEntries);
+        Integer valueSize = options.valueSizes().get(m.name());
+        if (valueSize != null && valueSize != m.valueSize()) {
+            effective = effective.withValueSize(valueSize);
+        }
         Path pinPath = m.pinning() == PinType.BY_NAME ? options.pinDirectory().resolve(m.name()) : null;
         if (pinPath != null && Files.exists(pinPath)) {
             BpfMap pinned = BpfMap.openPinned(pinPath);

@@ -99,10 +99,16 @@ public class BpfMap implements AutoCloseable {
                     "map type " + def.type().kernelName() + " needs Linux " + def.type().since() + " or later",
                     SyscallErrors.plain(op, errno, null));
         }
+        String unset = def.maxEntries() == 0 && def.valueSize() == 0 ? "max entries and value size"
+                : def.maxEntries() == 0 ? "max entries" : def.valueSize() == 0 ? "value size" : null;
         String hint = switch (errno) {
             case Errno.EINVAL -> "check key size " + def.keySize() + ", value size " + def.valueSize()
                     + ", max entries " + def.maxEntries() + " and flags 0x" + Integer.toHexString(def.flags())
-                    + " against what " + def.type().kernelName() + " accepts";
+                    + " against what " + def.type().kernelName() + " accepts"
+                    + (unset == null ? "" : "; a " + unset + " of 0 usually means the object leaves it to be set"
+                            + " before load (as with libbpf's bpf_map__set_max_entries/bpf_map__set_value_size):"
+                            + " LoadOptions.withMaxEntries(\"" + def.name() + "\", n) / withValueSize(\"" + def.name()
+                            + "\", bytes)");
             case Errno.ENOMEM -> "the map does not fit in memory (on kernels before 5.11 RLIMIT_MEMLOCK may be too low)";
             default -> null;
         };

@@ -42,6 +42,17 @@ public record MapSpec(String name, MapType type, int keySize, int valueSize, int
         return toBuilder().maxEntries(n).build();
     }
 
+    /**
+     * This map with another value size; its BTF key and value types are dropped when the size
+     * changes, since the value type described the old size (the kernel checks the two agree).
+     */
+    public MapSpec withValueSize(int size) {
+        if (size == valueSize) {
+            return this;
+        }
+        return toBuilder().valueSize(size).keyTypeId(0).valueTypeId(0).build();
+    }
+
     public MapSpec withFlags(int f) {
         return toBuilder().flags(f).build();
     }

@@ -173,4 +173,27 @@ class ObjectMapsTest {
         assertTrue(e.getMessage().contains("it is 4 bytes"), e.getMessage());
         assertNull(BpfObjectSpec.read(MAPS).program("nope").orElse(null));
     }
+
+    @Test
+    void sizesTheObjectLeavesToUserSpaceAreSetThroughTheOptions() {
+        Path object = BpfObjectTest.CORPUS.resolve("user_sized_maps.bpf.o");
+        BpfException e = assertThrows(BpfException.class, () -> BpfObject.load(object, LoadOptions.defaults()));
+        assertTrue(e.getMessage().contains("max entries and value size of 0")
+                && e.getMessage().contains("withValueSize(\"stackmap\""), e.getMessage());
+        e = assertThrows(BpfException.class, () -> BpfObject.load(object, LoadOptions.defaults()
+                .withValueSize("nope", 8)));
+        assertTrue(e.getMessage().contains("LoadOptions.withValueSize: no map 'nope'"), e.getMessage());
+        try (BpfObject obj = BpfObject.load(object, LoadOptions.defaults()
+                .withValueSize("stackmap", 127 * 8).withMaxEntries("stackmap", 1024).withMaxEntries("counts", 64));
+             BpfLink link = obj.program("on_getpgid").attach()) {
+            assertEquals(127 * 8, obj.map("stackmap").valueSize());
+            assertEquals(1024, obj.map("stackmap").maxEntries());
+            assertEquals(64, obj.map("counts").maxEntries());
+            Trigger.getpgid(20);
+            long calls = obj.map("counts").entries().stream()
+                    .mapToLong(entry -> ByteBuffer.wrap(entry.value()).order(ByteOrder.LITTLE_ENDIAN).getLong())
+                    .sum();
+            assertTrue(calls >= 20, "the program counted " + calls + " of 20 getpgid calls by stack id");
+        }
+    }
 }

@@ -8,12 +8,13 @@ import io.netty.buffer.Unpooled;
  * Turns one record, seen through a read-only {@link ByteBuf} view of kernel-shared memory, into a
  * value.
  *
- * <p>The view's readable bytes are exactly the record ({@code readerIndex()} at its first byte,
- * {@code readableBytes()} its length). The view is reused for the next record as soon as
+ * <p>The view shows exactly the record: index 0 is its first byte, {@code readerIndex()} is 0,
+ * {@code readableBytes()} and {@code capacity()} are its length, and a read outside it throws
+ * {@code IndexOutOfBoundsException}. The view is reused for the next record as soon as
  * {@link #decode} returns, and the kernel may overwrite the bytes from then on, so a decoder must
- * not keep it, retain it or release it: it reads what it needs (BPF writes little-endian, so use
- * {@code readLongLE}, {@code getIntLE(readerIndex() + n)}, ...) and returns a value. Keeping the bytes
- * is an explicit copy: {@link #copy()} or {@link #bytes()}.
+ * not keep it (retaining or releasing it does nothing): it reads what it needs (BPF writes
+ * little-endian, so use {@code readLongLE()}, {@code getIntLE(8)}, ...) and returns a value.
+ * Keeping the bytes is an explicit copy: {@link #copy()} or {@link #bytes()}.
  *
  * <p>A decoder that throws ends the stream with that error; the record it failed on is not consumed.
  *
@@ -22,7 +23,7 @@ import io.netty.buffer.Unpooled;
 @FunctionalInterface
 public interface RecordDecoder<T> {
 
-    /** Decodes the record between the view's reader and writer index. Must not return {@code null}. */
+    /** Decodes the record the view shows. Must not return {@code null}. */
     T decode(ByteBuf record);
 
     /**

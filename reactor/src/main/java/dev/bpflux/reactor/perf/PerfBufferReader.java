@@ -5,6 +5,7 @@ import dev.bpflux.map.BpfMap;
 import dev.bpflux.obj.MapType;
 import dev.bpflux.reactor.RecordDecoder;
 import dev.bpflux.reactor.metrics.StreamMetrics;
+import dev.bpflux.reactor.poll.LoopHandshake;
 import dev.bpflux.reactor.poll.PollLoop;
 import dev.bpflux.reactor.poll.PollSource;
 import dev.bpflux.sys.MappedMemory;
@@ -18,10 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.function.LongFunction;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
@@ -33,37 +31,25 @@ import reactor.core.publisher.Operators;
  * thread, like the ring buffer reader.
  */
 final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuffer.Sink<T> {
-    @SuppressWarnings("rawtypes")
-    private static final AtomicLongFieldUpdater<PerfBufferReader> REQUESTED =
-            AtomicLongFieldUpdater.newUpdater(PerfBufferReader.class, "requested");
-
     private final BpfMap map;
     private final PerfBufferOptions options;
-    private final PollLoop loop;
+    private final LoopHandshake handshake;
     private final StreamMetrics metrics;
     private final List<PerfCpuBuffer> buffers;
     private final int[] fds;
-    private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean detached = new AtomicBoolean();
-    private final CountDownLatch closedLatch = new CountDownLatch(1);
     private final long[] counts = new long[3];
 
     private RecordDecoder<? extends T> decoder;
     private LongFunction<? extends T> onLost;
     private CoreSubscriber<? super T> actual;
-    private boolean registered;
     private int next;
     private long pollEmitted;
-
-    private volatile long requested;
-    private volatile boolean cancelled;
-    private volatile boolean terminated;
-    private volatile Throwable error;
 
     private PerfBufferReader(BpfMap map, PerfBufferOptions options, PollLoop loop, List<PerfCpuBuffer> buffers) {
         this.map = map;
         this.options = options;
-        this.loop = loop;
+        this.handshake = new LoopHandshake(loop, options.closeTimeout());
         this.metrics = options.metrics();
         this.buffers = buffers;
         this.fds = buffers.stream().mapToInt(PerfCpuBuffer::fd).toArray();
@@ -89,7 +75,13 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
                 try (PerfEventAttr attr = new PerfEventAttr()) {
                     attr.type(PerfEventAttr.PERF_TYPE_SOFTWARE).config(PerfEventAttr.PERF_COUNT_SW_BPF_OUTPUT)
                             .samplePeriod(1).sampleType(PerfEventAttr.PERF_SAMPLE_RAW)
-                            .flags(PerfEventAttr.FLAG_DISABLED).wakeup(options.wakeupEvents());
+                            .flags(PerfEventAttr.FLAG_DISABLED);
+                    if (options.wakeupWatermark() > 0) {
+                        // watermark = 1: the union field is wakeup_watermark (bytes), not wakeup_events
+                        attr.flags(PerfEventAttr.FLAG_WATERMARK).wakeup(options.wakeupWatermark());
+                    } else {
+                        attr.wakeup(options.wakeupEvents());
+                    }
                     event = PerfEvents.open(attr, -1, cpu, -1, 0, "perf buffer of CPU " + cpu);
                 }
                 MappedMemory mapping;
@@ -149,27 +141,17 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
         this.onLost = onLost;
         this.actual = subscriber;
         subscriber.onSubscribe(this);
-        registered = true;
-        loop.register(this);
+        handshake.register(this);
     }
 
     @Override
     public void request(long n) {
-        if (n <= 0) {
-            error = new IllegalArgumentException("§3.9 violated: positive request amount required but it was " + n);
-            terminated = true;
-            loop.wakeup();
-            return;
-        }
-        if (Operators.addCap(REQUESTED, this, n) == 0) {
-            loop.wakeup();
-        }
+        handshake.request(n);
     }
 
     @Override
     public void cancel() {
-        cancelled = true;
-        loop.wakeup();
+        handshake.cancel();
     }
 
     /**
@@ -178,23 +160,9 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
      * loop unmapped this one, finds its own fds there and not ours deleted under it.
      */
     void close() {
-        terminated = true;
+        handshake.terminate();
         detach();
-        if (!registered) {
-            closeOnLoop(null);
-            return;
-        }
-        if (loop.inLoop()) {
-            return;
-        }
-        // Not "closed.get()": the loop sets it when closeOnLoop starts, before it unmaps. Only the
-        // latch (counted down after the unmap) says the memory is gone; it is free once it is.
-        loop.wakeup();
-        try {
-            closedLatch.await(options.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        handshake.awaitClosed(this);
     }
 
     @Override
@@ -209,12 +177,12 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
 
     @Override
     public boolean hasDemand() {
-        return requested != 0 && !wantsClose();
+        return handshake.hasDemand();
     }
 
     @Override
     public boolean wantsClose() {
-        return cancelled || terminated;
+        return handshake.wantsClose();
     }
 
     @Override
@@ -229,7 +197,7 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
 
     @Override
     public int poll() {
-        long r = requested;
+        long r = handshake.requested();
         if (r == 0 || wantsClose()) {
             return IDLE;
         }
@@ -240,7 +208,7 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
         pollEmitted = 0;
         try {
             // round-robin over CPUs so a busy CPU cannot starve the others
-            for (int i = 0; i < buffers.size() && pollEmitted < limit && !cancelled; i++) {
+            for (int i = 0; i < buffers.size() && pollEmitted < limit && !handshake.cancelled(); i++) {
                 PerfCpuBuffer b = buffers.get((next + i) % buffers.size());
                 if (!b.drain(limit - pollEmitted, decoder, this, counts)) {
                     break;
@@ -248,8 +216,7 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
             }
             next = (next + 1) % buffers.size();
         } catch (Throwable t) {
-            error = Operators.onOperatorError(null, t, actual.currentContext());
-            terminated = true;
+            handshake.fail(Operators.onOperatorError(null, t, actual.currentContext()));
             return IDLE;
         }
         if (counts[0] > 0) {
@@ -259,7 +226,7 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
             metrics.dropped(counts[2]);
         }
         if (pollEmitted > 0 && r != Long.MAX_VALUE) {
-            REQUESTED.addAndGet(this, -pollEmitted);
+            handshake.produced(pollEmitted);
         }
         return pollEmitted == limit ? PROGRESS : IDLE;
     }
@@ -268,7 +235,7 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
     public boolean accept(T value) {
         pollEmitted++;
         actual.onNext(value);
-        return !cancelled;
+        return !handshake.cancelled();
     }
 
     @Override
@@ -279,12 +246,12 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
         // a lost signal is an element: it takes demand like a record
         pollEmitted++;
         actual.onNext(onLost.apply(count));
-        return !cancelled;
+        return !handshake.cancelled();
     }
 
     @Override
     public void closeOnLoop(Throwable loopError) {
-        if (!closed.compareAndSet(false, true)) {
+        if (!handshake.beginClose()) {
             return;
         }
         detach();
@@ -296,9 +263,10 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
                 failure = failure == null ? t : failure;
             }
         }
-        closedLatch.countDown();
+        handshake.unmapped();
+        Throwable error = handshake.error();
         Throwable signal = error != null ? error : loopError != null ? loopError : failure;
-        if (signal != null && !cancelled && actual != null) {
+        if (signal != null && !handshake.cancelled() && actual != null) {
             actual.onError(signal);
         }
     }

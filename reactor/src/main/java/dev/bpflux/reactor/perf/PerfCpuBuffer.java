@@ -1,10 +1,10 @@
 package dev.bpflux.reactor.perf;
 
 import dev.bpflux.reactor.RecordDecoder;
+import dev.bpflux.reactor.view.SharedMemoryView;
 import dev.bpflux.sys.MappedMemory;
 import dev.bpflux.sys.OwnedFd;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -37,10 +37,11 @@ final class PerfCpuBuffer {
     private final int dataOffset;
     private final long mask;
     private final int size;
-    private final ByteBuf wrapped;
-    private final ByteBuf view;
-    /** Where records that wrap the end are copied (grown on demand, reused). */
-    private ByteBuf scratch;
+    /** The read-only view decoders see of a sample in place. */
+    private final SharedMemoryView view;
+    /** Where samples that wrap the end are copied (grown on demand, reused), and its view. */
+    private ByteBuffer scratch;
+    private SharedMemoryView scratchView;
     private long tail;
 
     PerfCpuBuffer(int cpu, OwnedFd event, MappedMemory mapping, int pageSize, int dataPages) {
@@ -51,8 +52,7 @@ final class PerfCpuBuffer {
         this.dataOffset = pageSize;
         this.size = pageSize * dataPages;
         this.mask = size - 1;
-        this.wrapped = Unpooled.wrappedBuffer(mapping.asByteBuffer().asReadOnlyBuffer());
-        this.view = Unpooled.unreleasableBuffer(wrapped);
+        this.view = new SharedMemoryView(memory);
         this.tail = (long) LONG.getAcquire(memory, DATA_TAIL);
     }
 
@@ -86,14 +86,13 @@ final class PerfCpuBuffer {
                             + recordSize + " at " + t + ": the buffer is corrupt");
                 }
                 if (type == PERF_RECORD_SAMPLE) {
-                    ByteBuf record = record(off, recordSize);
-                    int rawSize = record.getIntLE(record.readerIndex());
-                    record.setIndex(record.readerIndex() + 4, record.readerIndex() + 4 + Math.min(rawSize, recordSize - 12));
-                    T value = decoder.decode(record);
+                    ByteBuf sample = sample(off, recordSize);
+                    int length = sample.readableBytes();
+                    T value = decoder.decode(sample);
                     t += recordSize;
                     LONG.setRelease(m, DATA_TAIL, t);
                     emitted++;
-                    counts[1] += rawSize;
+                    counts[1] += length;
                     if (!sink.accept(value)) {
                         return false;
                     }
@@ -119,24 +118,38 @@ final class PerfCpuBuffer {
         }
     }
 
-    /** The record body after its 8-byte header, in place or copied when it wraps. */
-    private ByteBuf record(int off, int recordSize) {
+    /**
+     * The raw data of the sample record at {@code off}, in place or copied when it wraps the end:
+     * the body after the 8-byte header is {@code u32 size} then the data, clamped to the record.
+     */
+    private ByteBuf sample(int off, int recordSize) {
         int body = recordSize - 8;
+        if (body < 4) {
+            throw new IllegalStateException("perf buffer of CPU " + cpu + " has a sample record of " + recordSize
+                    + " bytes, too short for its size field: the buffer is corrupt");
+        }
         int bodyOff = (int) ((off + 8) & mask);
+        long rawSize = Integer.toUnsignedLong(readInt(bodyOff));
+        int length = (int) Math.min(rawSize, body - 4);
         if (bodyOff + body <= size) {
-            return view.setIndex(dataOffset + bodyOff, dataOffset + bodyOff + body);
+            return view.show(dataOffset + bodyOff + 4, length);
         }
         if (scratch == null || scratch.capacity() < body) {
-            if (scratch != null) {
-                scratch.release();
-            }
-            scratch = Unpooled.directBuffer(Math.max(body, 256));
+            scratch = ByteBuffer.allocateDirect(Math.max(body, 256));
+            scratchView = new SharedMemoryView(scratch);
         }
-        scratch.clear();
         int first = size - bodyOff;
-        scratch.writeBytes(wrapped, dataOffset + bodyOff, first);
-        scratch.writeBytes(wrapped, dataOffset, body - first);
-        return scratch;
+        scratch.put(0, memory, dataOffset + bodyOff, first);
+        scratch.put(first, memory, dataOffset, body - first);
+        return scratchView.show(4, length);
+    }
+
+    private int readInt(int off) {
+        int v = 0;
+        for (int i = 0; i < 4; i++) {
+            v |= (memory.get(dataOffset + (int) ((off + i) & mask)) & 0xff) << (8 * i);
+        }
+        return v;
     }
 
     private long readLong(int off) {
@@ -148,9 +161,9 @@ final class PerfCpuBuffer {
     }
 
     void close() {
-        wrapped.release();
-        if (scratch != null) {
-            scratch.release();
+        view.invalidate();
+        if (scratchView != null) {
+            scratchView.invalidate();
         }
         mapping.close();
         event.close();

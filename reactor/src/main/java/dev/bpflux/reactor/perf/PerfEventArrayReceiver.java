@@ -38,6 +38,7 @@ public final class PerfEventArrayReceiver {
 
     /** A receiver of a perf event array the caller owns; its max_entries must cover every online CPU. */
     public static PerfEventArrayReceiver create(BpfMap perfEventArray, PerfBufferOptions options) {
+        Objects.requireNonNull(options, "options").checkAgainst(PerfBufferReader.pageSize());
         return new PerfEventArrayReceiver(perfEventArray, options);
     }
 

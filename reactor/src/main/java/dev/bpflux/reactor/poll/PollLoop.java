@@ -38,6 +38,8 @@ public final class PollLoop {
     private static final int EPOLL_CTL_DEL = 2;
     private static final int EPOLL_CTL_MOD = 3;
     private static final int EPOLLIN = 0x001;
+    private static final int EPOLLOUT = 0x004;
+    private static final int EPOLLET = 1 << 31;
     private static final int EFD_CLOEXEC = 0x80000;
     private static final int EFD_NONBLOCK = 0x800;
     /** struct epoll_event is packed on x86_64 (12 bytes), naturally aligned elsewhere (16). */
@@ -238,7 +240,7 @@ public final class PollLoop {
                     boolean want = sources.get(i).hasDemand();
                     if (want != armed.get(i)) {
                         for (int fd : sources.get(i).fds()) {
-                            ctl(epfd, EPOLL_CTL_MOD, fd, want ? EPOLLIN : 0, event);
+                            ctl(epfd, EPOLL_CTL_MOD, fd, want ? interest(sources.get(i)) : 0, event);
                         }
                         armed.set(i, want);
                     }
@@ -292,6 +294,18 @@ public final class PollLoop {
                 }
             }
         }
+    }
+
+    /**
+     * EPOLLIN for readers. For a sender waiting for room EPOLLOUT, edge-triggered: a user ring
+     * buffer's poll (kernel/bpf/ringbuf.c, ringbuf_map_poll_user) reports EPOLLOUT whenever the ring
+     * is not completely full, so level-triggered epoll would return at once, again and again, while
+     * the free space is smaller than the next sample. Edge-triggered, epoll reports it once when
+     * armed (the MOD polls the fd) and then once per wakeup, which bpf_user_ringbuf_drain sends
+     * after it consumed samples (unless the program passed BPF_RB_NO_WAKEUP).
+     */
+    private static int interest(PollSource source) {
+        return source.waitsForRoom() ? EPOLLOUT | EPOLLET : EPOLLIN;
     }
 
     private boolean spin(List<PollSource> sources, long spinNanos) {

@@ -13,12 +13,22 @@ public interface PollSource {
     /** Nothing (more) to read right now. */
     int IDLE = 0;
 
-    /** The fd to wait on for readability (EPOLLIN). */
+    /** The fd to wait on: for readability (EPOLLIN), or for room with {@link #waitsForRoom()}. */
     int fd();
 
     /** All fds to wait on (a perf buffer has one per CPU); by default just {@link #fd()}. */
     default int[] fds() {
         return new int[] {fd()};
+    }
+
+    /**
+     * Whether the loop waits for the kernel to free space in the fd's buffer (EPOLLOUT) instead of
+     * for data to read (EPOLLIN): a user ring buffer sender that found its ring full. The loop
+     * watches such an fd edge-triggered, so it wakes for each time the kernel freed space, not for
+     * as long as some space is free.
+     */
+    default boolean waitsForRoom() {
+        return false;
     }
 
     /** Reads what downstream demand allows. Returns {@link #PROGRESS} or {@link #IDLE}. */

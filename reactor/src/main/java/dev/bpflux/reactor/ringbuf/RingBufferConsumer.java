@@ -3,7 +3,8 @@ package dev.bpflux.reactor.ringbuf;
 import dev.bpflux.reactor.RecordBatch;
 import dev.bpflux.reactor.RecordDecoder;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import dev.bpflux.reactor.view.RawMemory;
+import dev.bpflux.reactor.view.SharedMemoryView;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -41,13 +42,16 @@ final class RingBufferConsumer {
     private static final VarHandle INT =
             MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
+    private static final boolean RAW = RawMemory.AVAILABLE;
+
     private final ByteBuffer consumerPage;
+    private final long consumerAddress;
+    private final long producerAddress;
     private final ByteBuffer producerArea;
     private final int dataOffset;
     private final long mask;
-    /** One read-only view over the whole data area, its indices moved per record. */
-    private final ByteBuf view;
-    private final ByteBuf wrapped;
+    /** One read-only view over the whole producer area, its indices moved per record. */
+    private final SharedMemoryView view;
     private final Batch batch = new Batch();
 
     /** Our copy of consumer_pos; we are its only writer. */
@@ -70,13 +74,36 @@ final class RingBufferConsumer {
                     + " bytes cannot hold a page of " + dataOffset + " and twice " + size + " data bytes");
         }
         this.consumerPage = consumerPage;
+        this.consumerAddress = RAW ? RawMemory.address(consumerPage) : 0;
+        this.producerAddress = RAW ? RawMemory.address(producerArea) : 0;
         this.producerArea = producerArea.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         this.dataOffset = dataOffset;
         this.mask = size - 1;
-        this.wrapped = Unpooled.wrappedBuffer(producerArea.duplicate().asReadOnlyBuffer());
-        // a decoder releasing the view by mistake must not break the next record
-        this.view = Unpooled.unreleasableBuffer(wrapped);
-        this.consumerPos = (long) LONG.getAcquire(consumerPage, 0);
+        this.view = new SharedMemoryView(producerArea);
+        this.consumerPos = consumerPositionInMemory();
+    }
+
+    // Per-record accesses: raw by address where RawMemory is available (RAW is a constant the
+    // JIT folds), else through the ByteBuffers with the same ordering.
+
+    private int headerAt(int offset) {
+        return RAW ? RawMemory.getIntAcquire(producerAddress + offset) : (int) INT.getAcquire(producerArea, offset);
+    }
+
+    private long producerPositionInMemory() {
+        return RAW ? RawMemory.getLongAcquire(producerAddress) : (long) LONG.getAcquire(producerArea, 0);
+    }
+
+    private long consumerPositionInMemory() {
+        return RAW ? RawMemory.getLongAcquire(consumerAddress) : (long) LONG.getAcquire(consumerPage, 0);
+    }
+
+    private void publish(long position) {
+        if (RAW) {
+            RawMemory.putLongRelease(consumerAddress, position);
+        } else {
+            LONG.setRelease(consumerPage, 0, position);
+        }
     }
 
     long consumerPosition() {
@@ -84,7 +111,7 @@ final class RingBufferConsumer {
     }
 
     long producerPosition() {
-        return (long) LONG.getAcquire(producerArea, 0);
+        return producerPositionInMemory();
     }
 
     /** Whether a record (possibly still busy) lies between the consumer and producer positions. */
@@ -109,24 +136,28 @@ final class RingBufferConsumer {
      * (the caller calls again while {@link #hasData()}), at a busy record, or when {@code out}
      * says stop. A decoder exception propagates with the failing record left unconsumed.
      *
-     * <p>Shaped for the JIT: every way a call ends (no more data, limit reached, busy record) goes
-     * through one branch, computed without branches from the positions and the header, so that
-     * branch is taken at least once per call and its profile is never "never taken". C2 turns a
-     * never-taken branch into an uncommon trap; when the ring later ran empty or met a busy record
-     * for the first time (the common case in a live stream compiled during a drain), the trap
-     * threw the compiled loop away and the stream ran interpreted until C2 got to recompile it,
-     * which on a loaded machine took up to half a second (and filled the ring).
+     * <p>Shaped for the CPU: records come in runs with the same header (one struct type, the
+     * same length), and inside a run the next position is the last one plus a fixed stride, so
+     * the loop does not wait for one header load before it can address the next (the position
+     * chain of a naive loop, and libbpf's, is load, mask, add per record). A record whose header
+     * differs (another length, busy, discarded) ends the run and starts the next.
+     *
+     * <p>Shaped for the JIT: every way a run or a call ends (no more data, limit reached, header
+     * changed) goes through one branch, computed without branches from the positions and the
+     * header, so that branch is taken at least once per call and its profile is never "never
+     * taken". C2 turns a never-taken branch into an uncommon trap; when the ring later ran empty or
+     * met a busy record for the first time (the common case in a live stream compiled during a
+     * drain), the trap threw the compiled loop away and the stream ran interpreted until C2 got to
+     * recompile it, which on a loaded machine took up to half a second (and filled the ring).
      *
      * @param tally receives the payload bytes emitted, at index 0 (added to)
      * @return records emitted
      */
     <T> long drain(long limit, RecordDecoder<T> decoder, RecordSink<? super T> out, long[] tally) {
-        final ByteBuffer area = producerArea;
-        final ByteBuffer cpage = consumerPage;
-        final ByteBuf v = view;
+        final SharedMemoryView v = view;
         final int base = dataOffset;
         final long m = mask;
-        final long prod = (long) LONG.getAcquire(area, 0);
+        final long prod = producerPositionInMemory();
         long cons = consumerPos;
         long emitted = 0;
         long bytes = 0;
@@ -134,7 +165,7 @@ final class RingBufferConsumer {
             while (true) {
                 int off = base + (int) (cons & m);
                 // at cons == prod this reads a stale header inside the mapping; it is not used then
-                int header = (int) INT.getAcquire(area, off);
+                int header = headerAt(off);
                 long more = prod ^ cons;
                 long room = limit - emitted;
                 // sign bit set iff data remains, room remains and the record is not busy (bit 31)
@@ -142,24 +173,38 @@ final class RingBufferConsumer {
                 // ... and not discarded (bit 30)
                 long emit = go & ~(long) (header << 1);
                 int len = header & ~(BUSY_BIT | DISCARD_BIT);
-                long next = cons + ((len + HEADER_SIZE + 7) & ~7);
+                long stride = (len + HEADER_SIZE + 7) & ~7;
                 if (emit >= 0) {
                     if (go >= 0) {
                         break; // empty up to prod, limit reached, or busy
                     }
                     discarded++;
-                    cons = next;
-                    LONG.setRelease(cpage, 0, cons);
+                    cons += stride;
+                    publish(cons);
                     continue;
                 }
-                v.setIndex(off + HEADER_SIZE, off + HEADER_SIZE + len);
-                T value = decoder.decode(v);
-                cons = next;
-                LONG.setRelease(cpage, 0, cons);
-                emitted++;
-                bytes += len;
-                if (!out.accept(value)) {
-                    break;
+                // a run of committed records with this same header, up to where the data or the
+                // limit ends (cons < runEnd as one subtraction; the clamp keeps the product exact)
+                final int first = header;
+                final long runEnd = Math.min(prod, cons + Math.min(limit - emitted, 1L << 32) * stride);
+                while (true) {
+                    T value = decoder.decode(v.show(off + HEADER_SIZE, len));
+                    cons += stride;
+                    publish(cons);
+                    emitted++;
+                    bytes += len;
+                    if (!out.accept(value)) {
+                        return emitted;
+                    }
+                    off = base + (int) (cons & m);
+                    header = headerAt(off);
+                    long same = (long) (header ^ first);
+                    // sign bit set iff cons < runEnd and the header is the run's. A break rather
+                    // than a do-while condition: C2 kept a dead lcmp alive for the back-edge
+                    // safepoint's state (five instructions a record).
+                    if (((cons - runEnd) & ~(same | -same)) >= 0) {
+                        break;
+                    }
                 }
             }
         } finally {
@@ -177,18 +222,17 @@ final class RingBufferConsumer {
      * does), bounded by the producer position read now.
      */
     RecordBatch takeBatch(int maxRecords) {
-        final ByteBuffer area = producerArea;
         long pos = consumerPos;
-        long prod = (long) LONG.getAcquire(area, 0);
+        long prod = producerPositionInMemory();
         RecordBatch result = null;
         while (true) {
             if (pos == prod) {
-                prod = (long) LONG.getAcquire(area, 0);
+                prod = producerPositionInMemory();
                 if (pos == prod) {
                     break;
                 }
             }
-            int header = (int) INT.getAcquire(area, dataOffset + (int) (pos & mask));
+            int header = headerAt(dataOffset + (int) (pos & mask));
             if ((header & BUSY_BIT) != 0) {
                 break;
             }
@@ -202,7 +246,7 @@ final class RingBufferConsumer {
         }
         if (pos != consumerPos) {
             consumerPos = pos;
-            LONG.setRelease(consumerPage, 0, pos);
+            publish(pos);
         }
         return result;
     }
@@ -211,13 +255,12 @@ final class RingBufferConsumer {
     void commitBatch() {
         batch.walk(null);
         consumerPos = batch.end;
-        LONG.setRelease(consumerPage, 0, batch.end);
+        publish(batch.end);
     }
 
-    /** Releases the view; call once, after the reader left and before unmapping. */
+    /** Invalidates the view; call once, after the reader left and before unmapping. */
     void close() {
-        // the wrapped buffer does not own the memory: this only marks it released for leak tracking
-        wrapped.release();
+        view.invalidate();
     }
 
     /** Where {@link #drain} hands decoded values. */
@@ -248,8 +291,7 @@ final class RingBufferConsumer {
          * later walks replay exactly that range.
          */
         void walk(Consumer<? super ByteBuf> action) {
-            final ByteBuffer area = producerArea;
-            final ByteBuf v = view;
+            final SharedMemoryView v = view;
             long pos = start;
             if (walked) {
                 if (action == null) {
@@ -258,12 +300,11 @@ final class RingBufferConsumer {
                 final long stop = end;
                 while (pos != stop) {
                     int off = dataOffset + (int) (pos & mask);
-                    int header = area.getInt(off);
+                    int header = headerAt(off);
                     int len = header & ~(BUSY_BIT | DISCARD_BIT);
                     pos += (len + HEADER_SIZE + 7) & ~7;
                     if ((header & DISCARD_BIT) == 0) {
-                        v.setIndex(off + HEADER_SIZE, off + HEADER_SIZE + len);
-                        action.accept(v);
+                        action.accept(v.show(off + HEADER_SIZE, len));
                     }
                 }
                 return;
@@ -273,26 +314,43 @@ final class RingBufferConsumer {
             long skipped = 0;
             final long stop = limit;
             final int most = max;
+            final int base = dataOffset;
+            final long m = mask;
             try {
-                while (pos != stop && n < most) {
-                    int off = dataOffset + (int) (pos & mask);
-                    int header = (int) INT.getAcquire(area, off);
-                    if ((header & BUSY_BIT) != 0) {
-                        break;
-                    }
-                    int len = header & ~DISCARD_BIT;
-                    long next = pos + ((len + HEADER_SIZE + 7) & ~7);
-                    if ((header & DISCARD_BIT) != 0) {
+                // the shape of drain(): runs of equal headers at a fixed stride, one exit branch
+                while (true) {
+                    int off = base + (int) (pos & m);
+                    int header = headerAt(off);
+                    long more = stop ^ pos;
+                    long room = most - n;
+                    long go = (more | -more) & (room | -room) & ~(long) header;
+                    long take = go & ~(long) (header << 1);
+                    int len = header & ~(BUSY_BIT | DISCARD_BIT);
+                    long stride = (len + HEADER_SIZE + 7) & ~7;
+                    if (take >= 0) {
+                        if (go >= 0) {
+                            break; // at the limit position, max records, or busy
+                        }
                         skipped++;
-                    } else {
+                        pos += stride;
+                        continue;
+                    }
+                    final int first = header;
+                    final long runEnd = Math.min(stop, pos + (long) (most - n) * stride);
+                    while (true) {
                         if (action != null) {
-                            v.setIndex(off + HEADER_SIZE, off + HEADER_SIZE + len);
-                            action.accept(v);
+                            action.accept(v.show(off + HEADER_SIZE, len));
                         }
                         n++;
                         total += len;
+                        pos += stride;
+                        off = base + (int) (pos & m);
+                        header = headerAt(off);
+                        long same = (long) (header ^ first);
+                        if (((pos - runEnd) & ~(same | -same)) >= 0) {
+                            break;
+                        }
                     }
-                    pos = next;
                 }
             } finally {
                 // an action that throws still leaves a consistent batch: up to the record it saw

@@ -6,14 +6,11 @@ import dev.bpflux.obj.MapType;
 import dev.bpflux.reactor.RecordBatch;
 import dev.bpflux.reactor.RecordDecoder;
 import dev.bpflux.reactor.metrics.StreamMetrics;
+import dev.bpflux.reactor.poll.LoopHandshake;
 import dev.bpflux.reactor.poll.PollLoop;
 import dev.bpflux.reactor.poll.PollSource;
 import dev.bpflux.sys.MappedMemory;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Operators;
@@ -30,39 +27,35 @@ import reactor.core.publisher.Operators;
  * so no read can overlap the munmap.
  */
 final class RingBufferReader<T> implements PollSource, Subscription, RingBufferConsumer.RecordSink<T> {
-    @SuppressWarnings("rawtypes")
-    private static final AtomicLongFieldUpdater<RingBufferReader> REQUESTED =
-            AtomicLongFieldUpdater.newUpdater(RingBufferReader.class, "requested");
-
     private final RingBufferSource source;
     private final int fd;
     private final RingBufferOptions options;
-    private final PollLoop loop;
+    private final LoopHandshake handshake;
     private final StreamMetrics metrics;
     private final MappedMemory consumerPage;
     private final MappedMemory producerArea;
     private final RingBufferConsumer consumer;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final CountDownLatch closedLatch = new CountDownLatch(1);
     private final long[] tally = new long[1];
 
     private RecordDecoder<? extends T> decoder;
     private boolean batches;
     private CoreSubscriber<? super T> actual;
-    private boolean registered;
     private long discardedReported;
 
-    private volatile long requested;
-    private volatile boolean cancelled;
-    private volatile boolean terminated;
-    private volatile Throwable error;
+    /**
+     * The handshake's cancelled flag again, read plainly per record: a volatile read per record
+     * cost a nanosecond (it keeps the JIT from keeping anything in registers across it). A cancel
+     * from inside {@code onNext} (take, takeUntil) is on this thread and seen at once; one from
+     * another thread is seen at the latest when the drain call returns, after at most a batch.
+     */
+    private boolean cancelSeen;
 
     private RingBufferReader(RingBufferSource source, int fd, RingBufferOptions options, PollLoop loop,
             MappedMemory consumerPage, MappedMemory producerArea, int pageSize, int size) {
         this.source = source;
         this.fd = fd;
         this.options = options;
-        this.loop = loop;
+        this.handshake = new LoopHandshake(loop, options.closeTimeout());
         this.metrics = options.metrics();
         this.consumerPage = consumerPage;
         this.producerArea = producerArea;
@@ -95,27 +88,15 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
             }
             consumerPage = MappedMemory.map(map.fd(), pageSize, MappedMemory.PROT_READ | MappedMemory.PROT_WRITE, 0);
             producerArea = MappedMemory.map(map.fd(), pageSize + 2L * size, MappedMemory.PROT_READ, pageSize);
-            PollLoop loop = options.loop() != null ? options.loop()
-                    : options.scheduler() != null
-                            ? PollLoop.create(options.name(), options.waitStrategy(), options.scheduler())
-                            : PollLoop.create(options.name(), options.waitStrategy());
+            PollLoop loop = options.pollLoop();
             return new RingBufferReader<>(source, map.fd().fd(), options, loop, consumerPage, producerArea,
                     pageSize, size);
         } catch (Throwable t) {
-            closeAll(t, producerArea, consumerPage, source);
-            throw t;
-        }
-    }
-
-    private static void closeAll(Throwable primary, AutoCloseable... resources) {
-        for (AutoCloseable r : resources) {
-            if (r != null) {
-                try {
-                    r.close();
-                } catch (Throwable suppressed) {
-                    primary.addSuppressed(suppressed);
-                }
+            Throwable failure = LoopHandshake.closeInOrder(producerArea, consumerPage, source);
+            if (failure != null) {
+                t.addSuppressed(failure);
             }
+            throw t;
         }
     }
 
@@ -139,29 +120,20 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
         }
         actual = subscriber;
         subscriber.onSubscribe(this);
-        registered = true;
-        loop.register(this);
+        handshake.register(this);
     }
 
     // ---- Subscription (any thread)
 
     @Override
     public void request(long n) {
-        if (n <= 0) {
-            error = new IllegalArgumentException("§3.9 violated: positive request amount required but it was " + n);
-            terminated = true;
-            loop.wakeup();
-            return;
-        }
-        if (Operators.addCap(REQUESTED, this, n) == 0) {
-            loop.wakeup();
-        }
+        handshake.request(n);
     }
 
     @Override
     public void cancel() {
-        cancelled = true;
-        loop.wakeup();
+        cancelSeen = true;
+        handshake.cancel();
     }
 
     /**
@@ -169,27 +141,12 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
      * loop thread (then the loop closes it as soon as the current poll returns), waits for it.
      */
     void close() {
-        terminated = true;
-        if (!registered) {
-            closeOnLoop(null);
-            return;
-        }
-        if (loop.inLoop()) {
-            return;
-        }
-        // Not "closed.get()": the loop sets it when closeOnLoop starts, before it unmaps. Only the
-        // latch (counted down after the unmap) says the memory is gone; it is free once it is.
-        loop.wakeup();
-        try {
-            closedLatch.await(options.closeTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        handshake.close(this);
     }
 
     /** Whether {@link #closeOnLoop} ran (the ring is unmapped). */
     boolean isClosed() {
-        return closed.get();
+        return handshake.isClosed();
     }
 
     // ---- PollSource (loop thread)
@@ -201,12 +158,12 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
 
     @Override
     public boolean hasDemand() {
-        return requested != 0 && !wantsClose();
+        return handshake.hasDemand();
     }
 
     @Override
     public boolean wantsClose() {
-        return cancelled || terminated;
+        return handshake.wantsClose();
     }
 
     @Override
@@ -216,7 +173,7 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
 
     @Override
     public int poll() {
-        long r = requested;
+        long r = handshake.requested();
         if (r == 0 || wantsClose()) {
             return IDLE;
         }
@@ -225,8 +182,7 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
         try {
             emitted = batches ? pollBatches(limit) : pollRecords(limit);
         } catch (Throwable t) {
-            error = Operators.onOperatorError(null, t, actual.currentContext());
-            terminated = true;
+            handshake.fail(Operators.onOperatorError(null, t, actual.currentContext()));
             return IDLE;
         }
         long discarded = consumer.discarded();
@@ -235,7 +191,7 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
             discardedReported = discarded;
         }
         if (emitted > 0 && r != Long.MAX_VALUE) {
-            REQUESTED.addAndGet(this, -emitted);
+            handshake.produced(emitted);
         }
         return emitted == limit ? PROGRESS : IDLE;
     }
@@ -256,7 +212,7 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
     @SuppressWarnings("unchecked")
     private long pollBatches(long limit) {
         long emitted = 0;
-        while (emitted < limit && !cancelled) {
+        while (emitted < limit && !handshake.cancelled()) {
             RecordBatch batch = consumer.takeBatch(options.batchSize());
             if (batch == null) {
                 break;
@@ -272,32 +228,22 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
     @Override
     public boolean accept(T value) {
         actual.onNext(value);
-        return !cancelled;
+        return !cancelSeen;
     }
 
     @Override
     public void closeOnLoop(Throwable loopError) {
-        if (!closed.compareAndSet(false, true)) {
+        if (!handshake.beginClose()) {
             return;
         }
-        Throwable failure = null;
-        for (AutoCloseable r : new AutoCloseable[] {consumer::close, producerArea, consumerPage, source}) {
-            try {
-                r.close();
-            } catch (Throwable t) {
-                if (failure == null) {
-                    failure = t;
-                } else {
-                    failure.addSuppressed(t);
-                }
-            }
-        }
-        closedLatch.countDown();
+        Throwable failure = LoopHandshake.closeInOrder(consumer::close, producerArea, consumerPage, source);
+        handshake.unmapped();
+        Throwable error = handshake.error();
         Throwable signal = error != null ? error : loopError;
-        if (signal == null && failure != null && !cancelled) {
+        if (signal == null && failure != null && !handshake.cancelled()) {
             signal = failure;
         }
-        if (signal != null && !cancelled && actual != null) {
+        if (signal != null && !handshake.cancelled() && actual != null) {
             actual.onError(signal);
         }
     }

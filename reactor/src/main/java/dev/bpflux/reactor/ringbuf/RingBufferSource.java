@@ -4,15 +4,19 @@ import dev.bpflux.map.BpfMap;
 import java.util.Objects;
 
 /**
- * The ring buffer map a stream reads, and whatever the stream should close after it unmapped the
- * ring (the loaded object and its links, when an on-subscribe hook loaded them for this stream).
+ * The ring buffer map a stream reads (or, for a {@link UserRingBufferSender}, writes), and
+ * whatever the stream should close after it unmapped the ring (the loaded object and its links,
+ * when an on-subscribe hook loaded them for this stream).
  *
  * <p>A stream asks its {@code Callable<RingBufferSource>} for one at each subscription and closes
  * it exactly once, after the reader thread left the ring and the ring was unmapped.
  */
 public interface RingBufferSource extends AutoCloseable {
 
-    /** A {@code BPF_MAP_TYPE_RINGBUF} map; must stay open until {@link #close()}. */
+    /**
+     * A {@code BPF_MAP_TYPE_RINGBUF} map ({@code BPF_MAP_TYPE_USER_RINGBUF} for a sender); must stay
+     * open until {@link #close()}.
+     */
     BpfMap ringBuffer();
 
     /** Releases what the source owns. The default owns nothing (the map belongs to the caller). */

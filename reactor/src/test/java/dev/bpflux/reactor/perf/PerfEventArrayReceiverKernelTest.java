@@ -11,7 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Subscription;
+import reactor.core.publisher.BaseSubscriber;
 import reactor.test.StepVerifier;
 
 @KernelTest
@@ -130,6 +133,64 @@ class PerfEventArrayReceiverKernelTest {
             }
             assertEquals(maps, ProcessResources.bpfMappings());
             assertEquals(perfMaps, ProcessResources.awaitValue(() -> mappingsOf("perf_event"), perfMaps, Duration.ofSeconds(5)));
+            assertEquals(fds, ProcessResources.awaitValue(ProcessResources::openFds, fds, Duration.ofSeconds(5)));
+        }
+    }
+
+    @Test
+    void aWakeupWatermarkWakesTheReaderOnlyOnceThatManyBytesArePending() throws InterruptedException {
+        // a sample record takes 32 bytes (8 header, 4 size, 16 raw padded to 20): a batch of 64 is
+        // 2048 bytes, below the watermark of 4000; two batches on one CPU (4096 bytes) pass it
+        try (PerfProducer producer = PerfProducer.create(64)) {
+            long fds = ProcessResources.openFds();
+            PerfEventArrayReceiver receiver = PerfEventArrayReceiver.create(producer.events(),
+                    PerfBufferOptions.create().withPagesPerCpu(16).withWakeupWatermark(4000));
+            AtomicLong received = new AtomicLong();
+            AtomicLong lost = new AtomicLong();
+            BaseSubscriber<Long> subscriber = new BaseSubscriber<>() {
+                @Override
+                protected void hookOnSubscribe(Subscription subscription) {
+                    subscription.request(1);
+                }
+
+                @Override
+                protected void hookOnNext(Long v) {
+                    if (v >= 0) {
+                        received.incrementAndGet();
+                    } else {
+                        lost.addAndGet(-v);
+                    }
+                }
+            };
+            receiver.receive(SEQ, n -> -n).subscribe(subscriber);
+            try {
+                Thread.sleep(500); // the reader thread registered the buffers and sleeps in epoll_wait
+                producer.trigger(1);
+                Thread.sleep(300);
+                assertEquals(0, received.get() + lost.get(), "2048 bytes pending on one CPU do not wake the reader");
+                // each further batch lands on the CPU the thread runs on: after one per CPU more, some
+                // CPU holds two batches, past the watermark
+                int cpus = PerfBufferReader.onlineCpus().length;
+                int triggers = 1;
+                while (received.get() == 0 && triggers < cpus + 1) {
+                    producer.trigger(1);
+                    triggers++;
+                    ProcessResources.awaitValue(received::get, 1, Duration.ofMillis(300));
+                }
+                assertEquals(1, ProcessResources.awaitValue(received::get, 1, TIMEOUT),
+                        "woken once more than 4000 bytes were pending on a CPU, after " + triggers + " batches");
+                assertTrue(triggers >= 2);
+                // what stays below the watermark is read when the reader is woken otherwise: here by demand
+                producer.trigger(5);
+                long produced = producer.produced();
+                subscriber.request(Long.MAX_VALUE);
+                assertEquals(produced, ProcessResources.awaitValue(received::get, produced, TIMEOUT),
+                        "every record is received");
+                assertEquals(producer.failed(), lost.get(), "received + lost == produced");
+                assertEquals((triggers + 5) * 64L, producer.produced() + producer.failed());
+            } finally {
+                subscriber.dispose();
+            }
             assertEquals(fds, ProcessResources.awaitValue(ProcessResources::openFds, fds, Duration.ofSeconds(5)));
         }
     }

@@ -10,6 +10,7 @@ import dev.bpflux.obj.DataSectionSpec;
 import dev.bpflux.obj.VariableSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -48,6 +49,9 @@ final class LoadCommand implements Callable<Integer> {
             + "(repeatable): integers (decimal or 0x hex) sized to the variable, true/false for bool, text for char arrays")
     List<String> sets = new ArrayList<>();
 
+    @Mixin
+    MapSizeOptions sizes = new MapSizeOptions();
+
     @Option(names = "--pin", paramLabel = "DIR", description = "pin programs as DIR/<program> and maps as "
             + "DIR/maps/<map> in bpffs (dots in map names become _)")
     Path pin;
@@ -75,6 +79,7 @@ final class LoadCommand implements Callable<Integer> {
         for (String s : sets) {
             opts = setVariable(obj, opts, s);
         }
+        opts = sizes.applyTo(opts);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (BpfObject loaded = BpfObject.load(obj, opts)) {
