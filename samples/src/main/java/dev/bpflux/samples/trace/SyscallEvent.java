@@ -66,6 +66,11 @@ public record SyscallEvent(long timestampNanos, int pid, int tid, int uid, int s
         return family == 1 ? "unix" : "family " + family;
     }
 
+    /** The syscall's name ({@code openat}), or {@code syscall_N} where this sample does not know it. */
+    public String syscallName() {
+        return SyscallNames.name(syscall);
+    }
+
     /** One line: pid, comm, syscall and arguments. */
     public String format() {
         String name = SyscallNames.name(syscall);

@@ -4,6 +4,7 @@ import dev.bpflux.load.BpfObject;
 import dev.bpflux.load.LoadOptions;
 import dev.bpflux.load.ObjectProgram;
 import dev.bpflux.reactor.DropCounter;
+import dev.bpflux.reactor.metrics.StreamMetrics;
 import dev.bpflux.reactor.ringbuf.RingBufferOptions;
 import dev.bpflux.reactor.ringbuf.RingBufferReceiver;
 import dev.bpflux.reactor.ringbuf.RingBufferSource;
@@ -74,12 +75,20 @@ public final class TraceSyscalls implements Callable<Integer> {
      * behind) are reported on standard error every second.
      */
     public static Flux<SyscallEvent> events(int filterPid, int excludePid, boolean traceOther) {
-        return RingBufferReceiver.create(() -> open(filterPid, excludePid, traceOther),
-                        RingBufferOptions.create().withName("syscalls"))
+        return events(filterPid, excludePid, traceOther, RingBufferOptions.create().withName("syscalls"));
+    }
+
+    /**
+     * As {@link #events(int, int, boolean)}, read with these options (metrics, loop, name). The
+     * program's drop count also goes to the options' {@code StreamMetrics.dropped}.
+     */
+    public static Flux<SyscallEvent> events(int filterPid, int excludePid, boolean traceOther,
+            RingBufferOptions options) {
+        return RingBufferReceiver.create(() -> open(filterPid, excludePid, traceOther, options.metrics()), options)
                 .receive(SyscallEvent::decode);
     }
 
-    private static RingBufferSource open(int filterPid, int excludePid, boolean traceOther) {
+    private static RingBufferSource open(int filterPid, int excludePid, boolean traceOther, StreamMetrics metrics) {
         BpfObject obj = BpfObject.load(extract(), LoadOptions.defaults()
                 .withVariable("filter_pid", filterPid)
                 .withVariable("exclude_pid", excludePid)
@@ -92,7 +101,10 @@ public final class TraceSyscalls implements Callable<Integer> {
             }
             DropCounter drops = DropCounter.ofArrayValue(obj.map(".bss"), obj.global("dropped").offset());
             var warnings = drops.changes(Duration.ofSeconds(1))
-                    .subscribe(n -> System.err.println("bpflux: " + n + " events dropped (ring buffer full)"));
+                    .subscribe(n -> {
+                        metrics.dropped(n); // the program's count, as the stream's "dropped" meter
+                        System.err.println("bpflux: " + n + " events dropped (ring buffer full)");
+                    });
             return RingBufferSource.of(obj.map("events"), () -> {
                 warnings.dispose();
                 obj.close();
