@@ -79,6 +79,9 @@ class LibbpfToolsCorpusTest {
             MapType.PERCPU_CGROUP_STORAGE);
     /** libbpf names the program it failed on: "libbpf: prog 'NAME': ...". */
     static final Pattern LIBBPF_PROGRAM = Pattern.compile("libbpf: prog '([^']+)': ");
+    /** libbpf's rewrite of a rejected poisoned instruction: "failed to resolve CO-RE relocation <byte_off> [77] struct inet_sock.freebind (...)". */
+    static final Pattern LIBBPF_CORE_FAILURE = Pattern.compile(
+            "failed to resolve CO-RE relocation <[^>]+> \\[\\d+\\] (?:struct |union |enum |typedef )?(\\w+)\\.(\\w+)");
 
     /** Per object, one line for the summary (docs/loading.md's table comes from it). */
     static final Map<String, String> OUTCOMES = new ConcurrentSkipListMap<>();
@@ -250,6 +253,16 @@ class LibbpfToolsCorpusTest {
             String named = failedProgram;
             assertTrue(message.contains("'" + named + "'"), () -> "libbpf refused " + what + " at program '" + named
                     + "'; bpflux's refusal does not name it: " + message + "\nlibbpf said:\n" + libbpf.err());
+        }
+        Matcher core = LIBBPF_CORE_FAILURE.matcher(libbpf.err());
+        if (core.find()) {
+            // A CO-RE relocation the kernel's BTF cannot satisfy, in reachable code (the kernel changed the struct).
+            String type = core.group(1);
+            String field = core.group(2);
+            assertTrue(message.contains("CO-RE relocation") && message.contains(type) && message.contains(field),
+                    () -> "libbpf refused " + what + " for the CO-RE relocation of " + type + "." + field
+                            + "; bpflux's refusal does not name it: " + message);
+            return "CO-RE relocation " + type + "." + field;
         }
         return cause(e);
     }
