@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -85,6 +86,12 @@ class LibbpfToolsCorpusTest {
 
     /** Per object, one line for the summary (docs/loading.md's table comes from it). */
     static final Map<String, String> OUTCOMES = new ConcurrentSkipListMap<>();
+    /** Totals for the summary: programs, objects loaded whole by both, programs loaded by both (whole or alone). */
+    static final AtomicInteger PROGRAMS = new AtomicInteger();
+    static final AtomicInteger OBJECTS_LOADED = new AtomicInteger();
+    static final AtomicInteger PROGRAMS_LOADED = new AtomicInteger();
+    /** Programs both loaders refused alone, by cause. */
+    static final Map<String, Integer> REFUSED = new ConcurrentSkipListMap<>();
 
     Path work;
 
@@ -166,6 +173,9 @@ class LibbpfToolsCorpusTest {
         }
         StringBuilder sb = new StringBuilder("libbpf-tools corpus on " + System.getProperty("os.version") + ":\n");
         OUTCOMES.forEach((k, v) -> sb.append(String.format("  %-15s %s%n", k, v)));
+        sb.append(String.format("  total: %d objects (%d loaded whole by both, identical), %d programs: %d loaded by "
+                + "both, identical; refused by both: %s%n", OUTCOMES.size(), OBJECTS_LOADED.get(), PROGRAMS.get(),
+                PROGRAMS_LOADED.get(), REFUSED));
         System.out.print(sb);
     }
 
@@ -184,9 +194,12 @@ class LibbpfToolsCorpusTest {
 
         options = options.withExternSource(asLibbpfAnswers(spec));
         int programs = spec.programs().size();
+        PROGRAMS.addAndGet(programs);
         String whole = loadBoth(tool, object, options, sizing, null);
         if (whole == null) {
             OUTCOMES.put(tool, programs + " programs: object loaded by both, identical");
+            OBJECTS_LOADED.incrementAndGet();
+            PROGRAMS_LOADED.addAndGet(programs);
             return;
         }
         int loaded = 0;
@@ -195,8 +208,10 @@ class LibbpfToolsCorpusTest {
             String cause = loadBoth(tool, object, options, sizing, p.name());
             if (cause == null) {
                 loaded++;
+                PROGRAMS_LOADED.incrementAndGet();
             } else {
                 refused.computeIfAbsent(cause, c -> new ArrayList<>()).add(p.name());
+                REFUSED.merge(cause.startsWith("CO-RE") ? "CO-RE relocation" : cause, 1, Integer::sum);
             }
         }
         StringBuilder line = new StringBuilder(programs + " programs: object refused by both (" + whole + "); alone: "
@@ -271,7 +286,8 @@ class LibbpfToolsCorpusTest {
     static String cause(BpfException e) {
         String message = String.valueOf(e.getMessage());
         if (e instanceof BpfNotSupportedException n) {
-            return n.feature() + " not supported";
+            // "BPF trampolines (fentry/fexit/fmod_ret/lsm)": EPERM where policy forbids them (this host)
+            return n.feature().replaceAll(" \\(.*\\)", "") + " not supported";
         }
         if (message.contains("the target does not exist")) {
             return "attach target missing";
