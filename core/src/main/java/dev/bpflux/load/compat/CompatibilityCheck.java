@@ -116,6 +116,34 @@ public final class CompatibilityCheck {
     }
 
     /** The verdicts from analysis, without loading anything of the object. */
+    /**
+     * "max entries", "value size" or both when the map leaves them at 0 where its type needs them
+     * (after the load options' overrides), else null. Kernel rules (map_alloc_check of each type):
+     * local storages and cgroup storage take max_entries 0; the loader sizes perf event arrays;
+     * ring buffers and arenas have no value size.
+     */
+    private String unsetSize(MapSpec m) {
+        MapType t = m.type();
+        if (t == null) {
+            return null;
+        }
+        int maxEntries = loadOptions().maxEntries().getOrDefault(m.name(), m.maxEntries());
+        int valueSize = loadOptions().valueSizes().getOrDefault(m.name(), m.valueSize());
+        boolean entriesNeeded = switch (t) {
+            case PERF_EVENT_ARRAY, SK_STORAGE, INODE_STORAGE, TASK_STORAGE, CGRP_STORAGE, CGROUP_STORAGE,
+                    PERCPU_CGROUP_STORAGE, STRUCT_OPS -> false;
+            default -> true;
+        };
+        boolean valueNeeded = switch (t) {
+            case RINGBUF, USER_RINGBUF, ARENA, STRUCT_OPS -> false;
+            default -> true;
+        };
+        boolean noEntries = entriesNeeded && maxEntries == 0;
+        boolean noValue = valueNeeded && valueSize == 0;
+        return noEntries && noValue ? "max entries and value size" : noEntries ? "max entries"
+                : noValue ? "value size" : null;
+    }
+
     public CompatibilityReport analyze() {
         List<ProgramUses> uses = new ArrayList<>();
         Set<ExternSpec> allExterns = new LinkedHashSet<>();
@@ -204,6 +232,14 @@ public final class CompatibilityCheck {
             if (mt == null || !probes.mapType(mt)) {
                 reasons.add(new CompatibilityReason(Kind.MAP_TYPE_UNSUPPORTED, m.name(), "map '" + m.name()
                         + "' has type " + m.type() + ", which this kernel cannot create"));
+            }
+            String unset = unsetSize(m);
+            if (unset != null) {
+                reasons.add(new CompatibilityReason(Kind.MAP_SIZE_UNSET, m.name(), "map '" + m.name() + "' has "
+                        + unset + " 0: the object leaves " + (unset.contains(" and ") ? "them" : "it")
+                        + " to be set before load (libbpf's"
+                        + " bpf_map__set_max_entries/bpf_map__set_value_size); set it with"
+                        + " LoadOptions.withMaxEntries/withValueSize(\"" + m.name() + "\", ...)"));
             }
         }
         for (ExternSpec e : u.externs()) {

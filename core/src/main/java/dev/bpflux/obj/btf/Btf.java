@@ -461,8 +461,26 @@ public final class Btf {
             return new BtfType.Void();
         }
         Btf o = owner(id);
-        return o.decode(id, o.offsets[id - o.firstId]);
+        int at = o.offsets[id - o.firstId];
+        int vlen = o.data.getInt(at + 4) & 0xffff;
+        if (vlen < CACHED_MIN_VLEN) {
+            return o.decode(id, at);
+        }
+        // Structs, unions and enums with many members: CO-RE looks the same kernel structs up for
+        // every object a process loads (task_struct has ~250 members), and vmlinux BTF lives as
+        // long as the process. Decoded types are immutable records.
+        BtfType cached = o.decodedComposites.get(id);
+        if (cached == null) {
+            cached = o.decode(id, at);
+            o.decodedComposites.putIfAbsent(id, cached);
+        }
+        return cached;
     }
+
+    /** Types with at least this many members/parameters/values are kept once decoded. */
+    private static final int CACHED_MIN_VLEN = 8;
+    private final java.util.concurrent.ConcurrentHashMap<Integer, BtfType> decodedComposites =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Decodes type {@code id} expecting a particular record class. */
     public <T extends BtfType> T type(int id, Class<T> expected) {

@@ -12,6 +12,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -48,6 +50,12 @@ class KernelBtfTest {
         BtfType.Struct t = vmlinux.type(task[0], BtfType.Struct.class);
         assertTrue(t.members().stream().anyMatch(m -> m.name().equals("pid")));
         assertEquals(t.size(), vmlinux.sizeOf(task[0]));
+        // large composites are decoded once per Btf (CO-RE asks for the same kernel structs again
+        // for every object a process loads); small types are decoded afresh
+        assertSame(t, vmlinux.type(task[0]));
+        int[] list = vmlinux.findByName("list_head", BtfKind.STRUCT);
+        assertEquals(vmlinux.type(list[0]), vmlinux.type(list[0]));
+        assertNotSame(vmlinux.type(list[0]), vmlinux.type(list[0]));
         assertTrue(vmlinux.alignOf(task[0]) >= 8);
 
         int[] fn = vmlinux.findByName("bpf_task_acquire", BtfKind.FUNC);

@@ -163,4 +163,27 @@ public final class LoopHandshake {
     public boolean isClosed() {
         return closed.get();
     }
+
+    /**
+     * Closes each non-null resource in order, each once whatever the others throw; returns the
+     * first failure with the later ones suppressed into it, or null.
+     */
+    public static Throwable closeInOrder(AutoCloseable... resources) {
+        Throwable failure = null;
+        for (AutoCloseable r : resources) {
+            if (r == null) {
+                continue;
+            }
+            try {
+                r.close();
+            } catch (Throwable t) {
+                if (failure == null) {
+                    failure = t;
+                } else {
+                    failure.addSuppressed(t);
+                }
+            }
+        }
+        return failure;
+    }
 }

@@ -135,4 +135,11 @@ public final class RingBufferOptions {
         return "RingBufferOptions[name=" + name + ", wait=" + waitStrategy + ", batchSize=" + batchSize
                 + (loop != null ? ", loop=" + loop.name() : "") + "]";
     }
+
+    /** The loop a stream with these options runs on: the given one, else a new one on the scheduler or its own thread. */
+    PollLoop pollLoop() {
+        return loop != null ? loop
+                : scheduler != null ? PollLoop.create(name, waitStrategy, scheduler)
+                : PollLoop.create(name, waitStrategy);
+    }
 }

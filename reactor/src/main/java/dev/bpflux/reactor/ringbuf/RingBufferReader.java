@@ -88,27 +88,15 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
             }
             consumerPage = MappedMemory.map(map.fd(), pageSize, MappedMemory.PROT_READ | MappedMemory.PROT_WRITE, 0);
             producerArea = MappedMemory.map(map.fd(), pageSize + 2L * size, MappedMemory.PROT_READ, pageSize);
-            PollLoop loop = options.loop() != null ? options.loop()
-                    : options.scheduler() != null
-                            ? PollLoop.create(options.name(), options.waitStrategy(), options.scheduler())
-                            : PollLoop.create(options.name(), options.waitStrategy());
+            PollLoop loop = options.pollLoop();
             return new RingBufferReader<>(source, map.fd().fd(), options, loop, consumerPage, producerArea,
                     pageSize, size);
         } catch (Throwable t) {
-            closeAll(t, producerArea, consumerPage, source);
-            throw t;
-        }
-    }
-
-    private static void closeAll(Throwable primary, AutoCloseable... resources) {
-        for (AutoCloseable r : resources) {
-            if (r != null) {
-                try {
-                    r.close();
-                } catch (Throwable suppressed) {
-                    primary.addSuppressed(suppressed);
-                }
+            Throwable failure = LoopHandshake.closeInOrder(producerArea, consumerPage, source);
+            if (failure != null) {
+                t.addSuppressed(failure);
             }
+            throw t;
         }
     }
 
@@ -248,18 +236,7 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
         if (!handshake.beginClose()) {
             return;
         }
-        Throwable failure = null;
-        for (AutoCloseable r : new AutoCloseable[] {consumer::close, producerArea, consumerPage, source}) {
-            try {
-                r.close();
-            } catch (Throwable t) {
-                if (failure == null) {
-                    failure = t;
-                } else {
-                    failure.addSuppressed(t);
-                }
-            }
-        }
+        Throwable failure = LoopHandshake.closeInOrder(consumer::close, producerArea, consumerPage, source);
         handshake.unmapped();
         Throwable error = handshake.error();
         Throwable signal = error != null ? error : loopError;

@@ -85,20 +85,12 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
         try {
             BpfMap map = Objects.requireNonNull(source.ringBuffer(), "ringBuffer()");
             writer = UserRingBufferWriter.open(map);
-            PollLoop loop = options.loop() != null ? options.loop()
-                    : options.scheduler() != null
-                            ? PollLoop.create(options.name(), options.waitStrategy(), options.scheduler())
-                            : PollLoop.create(options.name(), options.waitStrategy());
+            PollLoop loop = options.pollLoop();
             return new UserRingBufferFeed<>(source, writer, map.fd().fd(), options, loop);
         } catch (Throwable t) {
-            for (AutoCloseable r : new AutoCloseable[] {writer, source}) {
-                if (r != null) {
-                    try {
-                        r.close();
-                    } catch (Throwable suppressed) {
-                        t.addSuppressed(suppressed);
-                    }
-                }
+            Throwable failure = LoopHandshake.closeInOrder(writer, source);
+            if (failure != null) {
+                t.addSuppressed(failure);
             }
             throw t;
         }
@@ -309,18 +301,7 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
         if (s != null && !completed) {
             s.cancel();
         }
-        Throwable failure = null;
-        for (AutoCloseable r : new AutoCloseable[] {writer, source}) {
-            try {
-                r.close();
-            } catch (Throwable t) {
-                if (failure == null) {
-                    failure = t;
-                } else {
-                    failure.addSuppressed(t);
-                }
-            }
-        }
+        Throwable failure = LoopHandshake.closeInOrder(writer, source);
         handshake.unmapped();
         if (actual != null) {
             Operators.onDiscardQueueWithClear(queue, actual.currentContext(), null);

@@ -276,6 +276,10 @@ class UserRingBufferSenderKernelTest {
                 if (i % 2 == 0) {
                     sent += sending.take(1 + i * 37L % FITS).count().block(TIMEOUT);
                 } else {
+                    // a take round closes on its loop after block() returned: let it finish first, so
+                    // that the count below is about this round's dispose alone
+                    assertEquals(maps, ProcessResources.awaitValue(ProcessResources::bpfMappings, maps, TIMEOUT),
+                            "the previous round's mappings were released, round " + i);
                     AtomicLong results = new AtomicLong();
                     Disposable d = sending.subscribe(r -> results.incrementAndGet());
                     long wanted = 1 + i * 53L % (2 * FITS);

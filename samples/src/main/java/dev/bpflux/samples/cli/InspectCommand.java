@@ -15,6 +15,7 @@ import dev.bpflux.obj.VariableSpec;
 import dev.bpflux.obj.btf.Btf;
 import dev.bpflux.obj.extern.ExternResolution;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -53,13 +54,16 @@ final class InspectCommand implements Callable<Integer> {
             + "it where its section names the target (needs root)")
     boolean verify;
 
+    @Mixin
+    MapSizeOptions sizes = new MapSizeOptions();
+
     @Override
     public Integer call() {
         BpfObjectSpec obj = BpfObjectSpec.read(object);
         Map<String, Object> out = describe(obj);
         CompatibilityReport report = null;
         if (kernel || verify) {
-            CompatibilityCheck check = CompatibilityCheck.of(obj);
+            CompatibilityCheck check = CompatibilityCheck.of(obj).withLoadOptions(sizes.applyTo(LoadOptions.defaults()));
             report = verify ? check.verify() : check.analyze();
             out.put("compatibility", compatibility(report));
             Map<String, Object> k = new LinkedHashMap<>();

@@ -10,6 +10,7 @@ import dev.bpflux.obj.DataSectionSpec;
 import dev.bpflux.obj.VariableSpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -48,13 +49,8 @@ final class LoadCommand implements Callable<Integer> {
             + "(repeatable): integers (decimal or 0x hex) sized to the variable, true/false for bool, text for char arrays")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--max-entries", paramLabel = "MAP=N", description = "set a map's max_entries (repeatable),"
-            + " e.g. for maps the object leaves to user space to size")
-    Map<String, Integer> maxEntries = new LinkedHashMap<>();
-
-    @Option(names = "--value-size", paramLabel = "MAP=BYTES", description = "set a map's value size (repeatable),"
-            + " e.g. a stack trace map: 8 * stack depth")
-    Map<String, Integer> valueSizes = new LinkedHashMap<>();
+    @Mixin
+    MapSizeOptions sizes = new MapSizeOptions();
 
     @Option(names = "--pin", paramLabel = "DIR", description = "pin programs as DIR/<program> and maps as "
             + "DIR/maps/<map> in bpffs (dots in map names become _)")
@@ -83,12 +79,7 @@ final class LoadCommand implements Callable<Integer> {
         for (String s : sets) {
             opts = setVariable(obj, opts, s);
         }
-        for (Map.Entry<String, Integer> e : maxEntries.entrySet()) {
-            opts = opts.withMaxEntries(e.getKey(), e.getValue());
-        }
-        for (Map.Entry<String, Integer> e : valueSizes.entrySet()) {
-            opts = opts.withValueSize(e.getKey(), e.getValue());
-        }
+        opts = sizes.applyTo(opts);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (BpfObject loaded = BpfObject.load(obj, opts)) {

@@ -189,6 +189,29 @@ class BpfluxCommandTest {
 
     @Test
     @KernelTest
+    void mapSizesTheObjectLeavesOpenAreReportedAndSetFromTheCommandLine() {
+        String object = CORPUS.resolve("user_sized_maps.bpf.o").toString();
+        Result unsized = run("inspect", object, "--kernel");
+        assertTrue(unsized.out().contains("map_size_unset stackmap") && unsized.out().contains(" no "), unsized.out());
+        Result failed = run("load", object);
+        assertNotEquals(0, failed.exit());
+        assertTrue(failed.err().contains("withValueSize(\"stackmap\""), failed.err());
+        String[] sizes = {"--value-size", "stackmap=1016", "--max-entries", "stackmap=256", "--max-entries", "counts=16"};
+        Result sized = run(concat(new String[] {"inspect", object, "--kernel", "--verify"}, sizes));
+        assertTrue(sized.out().matches("(?s).*on_getpgid +tp/syscalls/sys_enter_getpgid +yes +yes.*"), sized.out());
+        Result loaded = run(concat(new String[] {"load", object, "--json"}, sizes));
+        assertEquals(0, loaded.exit(), loaded.err());
+        assertEquals(2, ((List<?>) json(loaded.out()).get("maps")).size(), loaded.out());
+    }
+
+    static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
+    @KernelTest
     void verifierRejectionExitsNonZeroWithTheLogTail() {
         Result r = run("load", CORPUS.resolve("verifier_reject.bpf.o").toString());
         assertNotEquals(0, r.exit());
