@@ -3,9 +3,11 @@
  * libbpf as an oracle for bpflux's loader tests and as the baseline of the load-time
  * comparison. Not part of bpflux: libbpf is only a test tool.
  *
- *   oracle load OBJ PINDIR [--program NAME]...
+ *   oracle load OBJ PINDIR [--program NAME]... [--max-entries MAP=N]... [--value-size MAP=N]...
  *       Opens and loads OBJ with libbpf. With --program, only the named programs are loaded
- *       (all maps are still created, as libbpf does). Pins every loaded program as
+ *       (all maps are still created, as libbpf does). --max-entries and --value-size size a
+ *       map before the load (bpf_map__set_max_entries, bpf_map__set_value_size), as a tool's
+ *       user space does for maps its object leaves at 0; a MAP not in OBJ is an error. Pins every loaded program as
  *       PINDIR/<program> and every map as PINDIR/maps/<map>, with dots replaced by '_'
  *       (bpffs refuses names containing a dot: internal map "globals.rodata" is pinned as
  *       maps/globals_rodata; the JSON keeps the real name), then exits: the pins keep the objects alive. Maps
@@ -17,7 +19,7 @@
  *       Compare programs with `bpftool prog dump xlated pinned PINDIR/<program>`.
  *       Remove the pins with `rm -r PINDIR` when done.
  *
- *   oracle time OBJ [--repeat N] [--program NAME]...
+ *   oracle time OBJ [--repeat N] [--program NAME]... [--max-entries MAP=N]... [--value-size MAP=N]...
  *       Opens, loads and closes OBJ N times (default 20). Prints one JSON line per iteration
  *       {"iteration":i,"open_ns":..,"load_ns":..,"close_ns":..} and a final line
  *       {"summary":{"repeat":N,"open_ns":{"min":..,"median":..},"load_ns":{..},...}}.
@@ -31,6 +33,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,9 +44,18 @@
 #include <bpf/libbpf.h>
 
 #define MAX_SELECTED 64
+#define MAX_SIZINGS 64
 
 static const char *selected[MAX_SELECTED];
 static int n_selected;
+
+/* --max-entries / --value-size: MAP=N, applied in order after open, before load. */
+static struct sizing {
+	const char *map;
+	int value_size; /* 0: max_entries, 1: value_size */
+	__u32 n;
+} sizings[MAX_SIZINGS];
+static int n_sizings;
 static int verbose;
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -64,8 +76,10 @@ static long long now_ns(void)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: oracle load OBJ PINDIR [--program NAME]... [-v]\n"
-		"       oracle time OBJ [--repeat N] [--program NAME]... [-v]\n");
+		"usage: oracle load OBJ PINDIR [--program NAME]... [--max-entries MAP=N]...\n"
+		"                  [--value-size MAP=N]... [-v]\n"
+		"       oracle time OBJ [--repeat N] [--program NAME]... [--max-entries MAP=N]...\n"
+		"                  [--value-size MAP=N]... [-v]\n");
 	exit(1);
 }
 
@@ -93,6 +107,49 @@ static int select_programs(struct bpf_object *obj)
 	}
 	bpf_object__for_each_program(prog, obj)
 		bpf_program__set_autoload(prog, is_selected(bpf_program__name(prog)));
+	return 0;
+}
+
+/* Parses MAP=N of --max-entries / --value-size; exits with usage() when malformed. */
+static void add_sizing(const char *arg, int value_size)
+{
+	const char *eq = strrchr(arg, '=');
+	char *end;
+	unsigned long n;
+
+	if (!eq || eq == arg || n_sizings == MAX_SIZINGS)
+		usage();
+	errno = 0;
+	n = strtoul(eq + 1, &end, 0);
+	if (errno || *end || end == eq + 1 || n > UINT32_MAX)
+		usage();
+	sizings[n_sizings].map = strndup(arg, eq - arg);
+	sizings[n_sizings].value_size = value_size;
+	sizings[n_sizings].n = n;
+	n_sizings++;
+}
+
+/* Applies --max-entries and --value-size; fails on a map name not in OBJ. */
+static int size_maps(struct bpf_object *obj)
+{
+	for (int i = 0; i < n_sizings; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, sizings[i].map);
+		int err;
+
+		if (!map) {
+			fprintf(stderr, "oracle: no map named '%s' in %s\n", sizings[i].map,
+				bpf_object__name(obj));
+			return -ENOENT;
+		}
+		err = sizings[i].value_size ? bpf_map__set_value_size(map, sizings[i].n)
+					    : bpf_map__set_max_entries(map, sizings[i].n);
+		if (err) {
+			fprintf(stderr, "oracle: cannot set %s of map '%s' to %u: %s\n",
+				sizings[i].value_size ? "value size" : "max entries", sizings[i].map,
+				sizings[i].n, strerror(-err));
+			return err;
+		}
+	}
 	return 0;
 }
 
@@ -150,7 +207,7 @@ static int cmd_load(const char *path, const char *pindir)
 		fprintf(stderr, "oracle: cannot open %s: %s\n", path, strerror(errno));
 		return 2;
 	}
-	if (select_programs(obj))
+	if (select_programs(obj) || size_maps(obj))
 		return 2;
 
 	long long t0 = now_ns();
@@ -247,7 +304,7 @@ static int cmd_time(const char *path, int repeat)
 			fprintf(stderr, "oracle: cannot open %s: %s\n", path, strerror(errno));
 			return 2;
 		}
-		if (select_programs(obj))
+		if (select_programs(obj) || size_maps(obj))
 			return 2;
 		t1 = now_ns();
 		int err = bpf_object__load(obj);
@@ -286,6 +343,10 @@ int main(int argc, char **argv)
 			if (n_selected == MAX_SELECTED)
 				usage();
 			selected[n_selected++] = argv[++i];
+		} else if (strcmp(argv[i], "--max-entries") == 0 && i + 1 < argc) {
+			add_sizing(argv[++i], 0);
+		} else if (strcmp(argv[i], "--value-size") == 0 && i + 1 < argc) {
+			add_sizing(argv[++i], 1);
 		} else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
 			repeat = atoi(argv[++i]);
 			if (repeat < 1)

@@ -3,6 +3,8 @@ package dev.bpflux.load;
 import dev.bpflux.BpfException;
 import dev.bpflux.sys.KernelObjectName;
 import dev.bpflux.BpfNotSupportedException;
+import dev.bpflux.BpfPermissionException;
+import dev.bpflux.BpfSyscallException;
 import dev.bpflux.BpfVerifierException;
 import dev.bpflux.kernel.KernelVersion;
 import dev.bpflux.kernel.PossibleCpus;
@@ -621,11 +623,46 @@ final class ObjectLoader {
                 // The kernel's name is truncated to 15 bytes; the error names the program in full, and
                 // says which poisoned CO-RE relocation or missing weak kfunc a rejected call stands for.
                 throw new BpfVerifierException(p.name(), e.errno(), Errno.name(e.errno()), explained);
+            } catch (BpfNotSupportedException | BpfSyscallException e) {
+                throw namedInFull(e, KernelObjectName.sanitize(p.name()), p.name());
             }
             return new ObjectProgram(obj, p, prog, insns.length);
         } finally {
             moduleBtfs.forEach(OwnedFd::close);
         }
+    }
+
+    /**
+     * {@code e} (from BPF_PROG_LOAD, which names the program as the kernel keeps it: 15 bytes) naming the
+     * program in full, so that a refused {@code blk_account_io_start} is not reported as {@code blk_account_io_}.
+     * Same exception type and errno; {@code e} itself when the name was not truncated.
+     */
+    static BpfException namedInFull(BpfException e, String kernelName, String fullName) {
+        String quoted = "program '" + kernelName + "'";
+        String msg = e.getMessage();
+        if (kernelName.equals(fullName) || msg == null || !msg.contains(quoted)) {
+            return e;
+        }
+        String full = "program '" + fullName + "'";
+        BpfException renamed;
+        if (e instanceof BpfNotSupportedException n) {
+            String prefix = n.feature() + " is not supported by this kernel: ";
+            String detail = msg.startsWith(prefix) ? msg.substring(prefix.length()) : msg;
+            renamed = new BpfNotSupportedException(n.feature(), detail.replace(quoted, full), e.getCause());
+        } else if (e instanceof BpfSyscallException s && !(e instanceof BpfVerifierException)) {
+            String operation = s.operation().replace(quoted, full);
+            String plain = s.operation() + " failed with " + Errno.name(s.errno()) + " (" + s.errno() + "): "
+                    + Errno.describe(s.errno());
+            String hint = msg.startsWith(plain + "; ") ? msg.substring(plain.length() + 2) : null;
+            renamed = e instanceof BpfPermissionException
+                    ? new BpfPermissionException(operation, s.errno(), Errno.name(s.errno()), Errno.describe(s.errno()))
+                    : new BpfSyscallException(operation, s.errno(), Errno.name(s.errno()), Errno.describe(s.errno()),
+                            hint);
+        } else {
+            return e;
+        }
+        renamed.setStackTrace(e.getStackTrace());
+        return renamed;
     }
 
     private void applyExtern(ProgramSpec p, long[] insns, Relocation.ExternReference x, ExternSpec e, ExternResolution v,

@@ -2,8 +2,14 @@ package dev.bpflux.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bpflux.BpfException;
+import dev.bpflux.BpfNotSupportedException;
+import dev.bpflux.BpfPermissionException;
+import dev.bpflux.BpfSyscallException;
 import dev.bpflux.obj.BpfObjectSpec;
 import dev.bpflux.obj.DataSectionSpec;
 import dev.bpflux.obj.ExternSpec;
@@ -16,6 +22,9 @@ import dev.bpflux.obj.btf.Btf;
 import dev.bpflux.obj.btf.BtfExt;
 import dev.bpflux.obj.btf.BtfKind;
 import dev.bpflux.obj.btf.BtfType;
+import dev.bpflux.sys.Errno;
+import dev.bpflux.sys.KernelObjectName;
+import dev.bpflux.sys.SyscallErrors;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
@@ -37,6 +46,40 @@ class ObjectLoaderUnitTest {
         assertEquals("core_rel.rodata", ObjectLoader.internalMapName("core_relocs", ".rodata"));
         assertEquals(".data.foo", ObjectLoader.internalMapName("globals", ".data.foo"));
         assertEquals(".rodata.str1.1", ObjectLoader.internalMapName("globals", ".rodata.str1.1"));
+    }
+
+    @Test
+    void programLoadErrorsNameTheProgramInFullNotAsTheKernelTruncatesIt() {
+        // libbpf-tools' biosnoop: the kernel keeps "blk_account_io_" of "blk_account_io_start"; an EPERM
+        // from a host that forbids trampolines named only the truncated name (LibbpfToolsCorpusTest).
+        String kernel = KernelObjectName.sanitize("blk_account_io_start");
+        assertEquals("blk_account_io_", kernel);
+        BpfNotSupportedException trampolines = new BpfNotSupportedException("BPF trampolines",
+                "the kernel refused BPF_PROG_LOAD of BPF_PROG_TYPE_TRACING program '" + kernel + "' with EPERM");
+        BpfException e = ObjectLoader.namedInFull(trampolines, kernel, "blk_account_io_start");
+        assertInstanceOf(BpfNotSupportedException.class, e);
+        assertEquals("BPF trampolines", ((BpfNotSupportedException) e).feature());
+        assertEquals("BPF trampolines is not supported by this kernel: the kernel refused BPF_PROG_LOAD of "
+                + "BPF_PROG_TYPE_TRACING program 'blk_account_io_start' with EPERM", e.getMessage());
+
+        BpfSyscallException plain = SyscallErrors.plain("BPF_PROG_LOAD of BPF_PROG_TYPE_KPROBE program '" + kernel
+                + "'", Errno.EINVAL, "the kernel refused the load attributes");
+        e = ObjectLoader.namedInFull(plain, kernel, "blk_account_io_start");
+        assertEquals(BpfSyscallException.class, e.getClass());
+        assertEquals(Errno.EINVAL, ((BpfSyscallException) e).errno());
+        assertEquals("BPF_PROG_LOAD of BPF_PROG_TYPE_KPROBE program 'blk_account_io_start' failed with EINVAL (22): "
+                + Errno.describe(Errno.EINVAL) + "; the kernel refused the load attributes", e.getMessage());
+
+        BpfSyscallException denied = SyscallErrors.exception("BPF_PROG_LOAD of BPF_PROG_TYPE_KPROBE program '"
+                + kernel + "'", Errno.EPERM, null);
+        e = ObjectLoader.namedInFull(denied, kernel, "blk_account_io_start");
+        assertInstanceOf(BpfPermissionException.class, e);
+        assertTrue(e.getMessage().startsWith("BPF_PROG_LOAD of BPF_PROG_TYPE_KPROBE program 'blk_account_io_start' "
+                + "failed with EPERM (1)"), e.getMessage());
+        assertTrue(e.getMessage().contains("run as root"), e.getMessage());
+
+        // A name the kernel keeps whole: the exception itself.
+        assertSame(trampolines, ObjectLoader.namedInFull(trampolines, "mutex_lock", "mutex_lock"));
     }
 
     @Test

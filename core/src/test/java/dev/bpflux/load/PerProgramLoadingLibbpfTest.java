@@ -28,7 +28,7 @@ class PerProgramLoadingLibbpfTest {
 
     @Test
     void libbpfFailsTheObjectWhereBpfluxLoadsTheProgramAskedFor() throws IOException, InterruptedException {
-        Path oracle = LibbpfDifferentialTest.oracle();
+        Path oracle = LibbpfComparison.oracle();
         Path pins = Path.of("/sys/fs/bpf/bpflux-compat-" + ProcessHandle.current().pid());
         Files.createDirectories(pins);
         try {
