@@ -263,6 +263,29 @@ public final class BpfProgram implements AutoCloseable {
         }
     }
 
+    /**
+     * The instructions as the kernel holds them after verification and rewriting
+     * ({@code xlated_prog_insns} of BPF_OBJ_GET_INFO_BY_FD, what {@code bpftool prog dump xlated}
+     * prints): map references read as map ids. Empty without CAP_SYS_ADMIN-level rights
+     * (the kernel then reports no instructions).
+     */
+    public byte[] xlatedInstructions() {
+        Bpf bpf = Bpf.system();
+        int length = info().xlatedLength();
+        if (length <= 0) {
+            return new byte[0];
+        }
+        try (Memory insns = new Memory(length); Memory m = new Memory(ProgramInfo.SIZE);
+                BpfAttr.InfoByFd attr = new BpfAttr.InfoByFd()) {
+            m.clear();
+            m.setInt(20, length);
+            m.setLong(32, Pointer.nativeValue(insns));
+            attr.bpfFd(fd.fd()).info(m, ProgramInfo.SIZE);
+            bpf.call(attr);
+            return insns.getByteArray(0, Math.min(length, m.getInt(20)));
+        }
+    }
+
     /** Pins the program at {@code path} in bpffs (BPF_OBJ_PIN, 4.4). */
     public void pin(Path path) {
         try (BpfAttr.Obj attr = new BpfAttr.Obj(BpfCommand.BPF_OBJ_PIN)) {

@@ -14,6 +14,8 @@ import dev.bpflux.prog.ProgramInfo;
 import dev.bpflux.sys.KernelObjectName;
 import dev.bpflux.testing.KernelRequirements;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,7 +107,38 @@ final class LibbpfComparison {
     record View(Map<String, String> programs, Map<String, String> maps, Map<String, List<String>> programMaps) {
     }
 
+    /**
+     * How a program's translated instructions are compared: as {@code bpftool prog dump xlated}
+     * prints them (with func_info names and line_info source lines), or as the kernel's raw
+     * instructions (byte for byte, map ids as map names). bpftool reads /proc/kallsyms for every
+     * dump, which in the emulated matrix guests takes about a second: the corpus of 240 programs
+     * compares raw instructions.
+     */
+    enum Dump { BPFTOOL, RAW }
+
+    /** The xlated instructions, one per line ("index: code dst src off imm"), map ids replaced by map names. */
+    static String rawDump(byte[] insns, Map<Integer, String> mapNames) {
+        ByteBuffer b = ByteBuffer.wrap(insns).order(ByteOrder.LITTLE_ENDIAN);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i + 8 <= insns.length; i += 8) {
+            int code = b.get(i) & 0xff;
+            int regs = b.get(i + 1) & 0xff;
+            int imm = b.getInt(i + 4);
+            // ld_imm64 of a map (BPF_PSEUDO_MAP_FD 1) or a map value (BPF_PSEUDO_MAP_VALUE 2): the kernel
+            // dumps the map id there
+            String immText = code == 0x18 && ((regs >> 4) == 1 || (regs >> 4) == 2)
+                    ? "map[" + mapNames.getOrDefault(imm, "?" + imm) + "]" : Integer.toString(imm);
+            sb.append(i / 8).append(": ").append(Integer.toHexString(code)).append(' ').append(regs & 0xf).append(' ')
+                    .append(regs >> 4).append(' ').append(b.getShort(i + 2)).append(' ').append(immText).append('\n');
+        }
+        return sb.toString();
+    }
+
     static View view(Map<String, Integer> programIds) throws IOException, InterruptedException {
+        return view(programIds, Dump.BPFTOOL);
+    }
+
+    static View view(Map<String, Integer> programIds, Dump how) throws IOException, InterruptedException {
         Map<String, String> programs = new TreeMap<>();
         Map<String, String> maps = new TreeMap<>();
         Map<String, List<String>> programMaps = new TreeMap<>();
@@ -113,8 +146,10 @@ final class LibbpfComparison {
         Map<Integer, Map<Integer, String>> btfNames = new HashMap<>();
         for (Map.Entry<String, Integer> p : programIds.entrySet()) {
             ProgramInfo info;
+            byte[] insns;
             try (BpfProgram prog = BpfProgram.fromId(p.getValue())) {
                 info = prog.info();
+                insns = how == Dump.RAW ? prog.xlatedInstructions() : null;
             }
             List<String> used = new ArrayList<>();
             for (int mapId : info.mapIds()) {
@@ -126,14 +161,20 @@ final class LibbpfComparison {
                 }
             }
             programMaps.put(p.getKey(), used);
-            String dump = run("bpftool", "prog", "dump", "xlated", "id", String.valueOf(p.getValue()));
-            Matcher m = MAP_REF.matcher(dump);
             StringBuilder sb = new StringBuilder();
-            while (m.find()) {
-                m.appendReplacement(sb, Matcher.quoteReplacement("map[" + mapNames.getOrDefault(
-                        Integer.parseInt(m.group(1)), "?" + m.group(1)) + "]"));
+            if (how == Dump.RAW) {
+                assertTrue(insns.length > 0 && insns.length == info.xlatedLength(), "program " + p.getKey()
+                        + ": the kernel gave " + insns.length + " of " + info.xlatedLength() + " instruction bytes");
+                sb.append(rawDump(insns, mapNames));
+            } else {
+                String dump = run("bpftool", "prog", "dump", "xlated", "id", String.valueOf(p.getValue()));
+                Matcher m = MAP_REF.matcher(dump);
+                while (m.find()) {
+                    m.appendReplacement(sb, Matcher.quoteReplacement("map[" + mapNames.getOrDefault(
+                            Integer.parseInt(m.group(1)), "?" + m.group(1)) + "]"));
+                }
+                m.appendTail(sb);
             }
-            m.appendTail(sb);
             programs.put(p.getKey(), "type " + info.typeNumber() + " gpl " + info.gplCompatible() + " xlated "
                     + info.xlatedLength() + "\n" + sb);
         }
@@ -212,12 +253,17 @@ final class LibbpfComparison {
      */
     static void assertSameAsLibbpf(String name, OracleLoad libbpfLoad, BpfObject ours)
             throws IOException, InterruptedException {
-        View libbpf = view(libbpfLoad.programIds());
+        assertSameAsLibbpf(name, libbpfLoad, ours, Dump.BPFTOOL);
+    }
+
+    static void assertSameAsLibbpf(String name, OracleLoad libbpfLoad, BpfObject ours, Dump how)
+            throws IOException, InterruptedException {
+        View libbpf = view(libbpfLoad.programIds(), how);
         Map<String, Integer> ids = new LinkedHashMap<>();
         ours.programs().forEach(p -> ids.put(p.name(), p.id()));
         TreeSet<String> ourMaps = new TreeSet<>();
         ours.maps().values().forEach(mp -> ourMaps.add(mp.info().name()));
-        View bpflux = view(ids);
+        View bpflux = view(ids, how);
         TreeSet<String> onlyLibbpf = new TreeSet<>(libbpfLoad.mapNames());
         onlyLibbpf.removeAll(ourMaps);
 
