@@ -247,15 +247,8 @@ public final class BpfProgram implements AutoCloseable {
             int nrMaps = m.getInt(52);
             int[] mapIds = new int[0];
             if (nrMaps > 0) {
-                // Second call with only map_ids requested: every other pointer field stays zero.
-                try (Memory ids = new Memory(4L * nrMaps); Memory m2 = new Memory(ProgramInfo.SIZE);
-                        BpfAttr.InfoByFd attr2 = new BpfAttr.InfoByFd()) {
-                    m2.clear();
-                    m2.setInt(52, nrMaps);
-                    m2.setLong(56, Pointer.nativeValue(ids));
-                    attr2.bpfFd(fd.fd()).info(m2, ProgramInfo.SIZE);
-                    bpf.call(attr2);
-                    int got = Math.min(nrMaps, m2.getInt(52));
+                try (Memory ids = new Memory(4L * nrMaps)) {
+                    int got = Math.min(nrMaps, infoArray(fd, 52, nrMaps, 56, ids));
                     mapIds = ids.getIntArray(0, got);
                 }
             }
@@ -270,19 +263,29 @@ public final class BpfProgram implements AutoCloseable {
      * (the kernel then reports no instructions).
      */
     public byte[] xlatedInstructions() {
-        Bpf bpf = Bpf.system();
         int length = info().xlatedLength();
         if (length <= 0) {
             return new byte[0];
         }
-        try (Memory insns = new Memory(length); Memory m = new Memory(ProgramInfo.SIZE);
-                BpfAttr.InfoByFd attr = new BpfAttr.InfoByFd()) {
+        try (Memory insns = new Memory(length)) {
+            return insns.getByteArray(0, Math.min(length, infoArray(fd, 20, length, 32, insns)));
+        }
+    }
+
+    /**
+     * A second BPF_OBJ_GET_INFO_BY_FD asking for one array of {@code struct bpf_prog_info} alone
+     * (every other pointer field zero): its count ({@code u32} at {@code countOffset}, set to
+     * {@code count}) and its pointer ({@code u64} at {@code pointerOffset}, to {@code target});
+     * returns the count the kernel reports back.
+     */
+    private static int infoArray(OwnedFd fd, int countOffset, int count, int pointerOffset, Memory target) {
+        try (Memory m = new Memory(ProgramInfo.SIZE); BpfAttr.InfoByFd attr = new BpfAttr.InfoByFd()) {
             m.clear();
-            m.setInt(20, length);
-            m.setLong(32, Pointer.nativeValue(insns));
+            m.setInt(countOffset, count);
+            m.setLong(pointerOffset, Pointer.nativeValue(target));
             attr.bpfFd(fd.fd()).info(m, ProgramInfo.SIZE);
-            bpf.call(attr);
-            return insns.getByteArray(0, Math.min(length, m.getInt(20)));
+            Bpf.system().call(attr);
+            return m.getInt(countOffset);
         }
     }
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import dev.bpflux.samples.DurationConverter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -134,26 +135,5 @@ public final class BackpressuredTrace implements Callable<Integer> {
         long produced = producer.produced();
         return new Totals(strategy, produced, dropped, read, consumed, droppedInJava, pipeline.maxOutstandingDemand(),
                 pipeline.maxBuffered());
-    }
-
-    /** "10s", "2m", "500ms", "100us" or an ISO-8601 duration. */
-    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            String v = value.trim().toLowerCase(Locale.ROOT);
-            if (v.endsWith("us")) {
-                return Duration.ofNanos(1000 * Long.parseLong(v.substring(0, v.length() - 2)));
-            }
-            if (v.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-            }
-            if (v.endsWith("s")) {
-                return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)));
-            }
-            if (v.endsWith("m")) {
-                return Duration.ofMinutes(Long.parseLong(v.substring(0, v.length() - 1)));
-            }
-            return Duration.parse(value);
-        }
     }
 }

@@ -1,0 +1,2 @@
+/** What the samples share: command-line conversions. */
+package dev.bpflux.samples;
