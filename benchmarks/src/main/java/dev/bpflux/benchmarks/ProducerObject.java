@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * {@code reactor/src/test/bpf/ringbuf_producer.bpf.o}, the producer the libbpf baseline loads too,
  * loaded by bpflux: each getpgid(2) of this process emits {@code batch} 16-byte records.
  */
-final class ProducerObject implements AutoCloseable {
+public final class ProducerObject implements AutoCloseable {
     static final Path OBJECT = locate();
 
     private final BpfObject obj;
@@ -34,7 +34,7 @@ final class ProducerObject implements AutoCloseable {
         return Path.of("reactor/src/test/bpf/ringbuf_producer.bpf.o");
     }
 
-    static ProducerObject create(int ringBytes, int batch) {
+    public static ProducerObject create(int ringBytes, int batch) {
         BpfObject obj = BpfObject.load(OBJECT, LoadOptions.defaults()
                 .withVariable("target_tgid", (int) ProcessHandle.current().pid())
                 .withMaxEntries("rb", ringBytes));
@@ -48,21 +48,21 @@ final class ProducerObject implements AutoCloseable {
         }
     }
 
-    BpfMap ring() {
+    public BpfMap ring() {
         return obj.map("rb");
     }
 
-    void trigger(int times) {
+    public void trigger(int times) {
         for (int i = 0; i < times; i++) {
             ProcessCalls.getpgid(0);
         }
     }
 
-    long produced() {
+    public long produced() {
         return obj.global("produced").readLong();
     }
 
-    long dropped() {
+    public long dropped() {
         return obj.global("dropped").readLong();
     }
 
