@@ -109,14 +109,42 @@ public class KernelRingDrainExperiment {
                 while (p.dropped() == d) {
                     p.trigger(1);
                 }
-                long n = 0;
-                long t0 = threads.getCurrentThreadCpuTime();
-                long w0 = System.nanoTime();
-                while (c.hasData()) {
-                    n += c.drain(1024, decoder, sink, tally);
+                long n;
+                long t0;
+                long w0;
+                long w1;
+                long t1;
+                if (Boolean.getBoolean("otherThread")) {
+                    long[] res = new long[4];
+                    Thread t = new Thread(() -> {
+                        long k = 0;
+                        res[0] = threads.getCurrentThreadCpuTime();
+                        res[1] = System.nanoTime();
+                        while (c.hasData()) {
+                            k += c.drain(1024, decoder, sink, tally);
+                        }
+                        res[2] = System.nanoTime();
+                        res[3] = threads.getCurrentThreadCpuTime();
+                        res[0] = res[3] - res[0];
+                        res[3] = k;
+                    });
+                    t.start();
+                    t.join();
+                    n = res[3];
+                    t0 = 0;
+                    t1 = res[0];
+                    w0 = res[1];
+                    w1 = res[2];
+                } else {
+                    n = 0;
+                    t0 = threads.getCurrentThreadCpuTime();
+                    w0 = System.nanoTime();
+                    while (c.hasData()) {
+                        n += c.drain(1024, decoder, sink, tally);
+                    }
+                    w1 = System.nanoTime();
+                    t1 = threads.getCurrentThreadCpuTime();
                 }
-                long w1 = System.nanoTime();
-                long t1 = threads.getCurrentThreadCpuTime();
                 if (round >= 20) {
                     cpuNs[round - 20] = (t1 - t0) / (double) n;
                     wallNs[round - 20] = (w1 - w0) / (double) n;

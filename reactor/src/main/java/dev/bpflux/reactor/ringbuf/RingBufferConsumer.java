@@ -185,15 +185,18 @@ final class RingBufferConsumer {
                 }
                 // a run of committed records with this same header, up to where the data or the
                 // limit ends (cons < runEnd as one subtraction; the clamp keeps the product exact)
+                // a record to emit has neither flag bit: the run's header is its length; its payload
+                // bytes are counted once per run (fewer values live across the inlined subscriber)
                 final int first = header;
+                final long runStart = emitted;
                 final long runEnd = Math.min(prod, cons + Math.min(limit - emitted, 1L << 32) * stride);
                 while (true) {
-                    T value = decoder.decode(v.show(off + HEADER_SIZE, len));
+                    T value = decoder.decode(v.show(off + HEADER_SIZE, first));
                     cons += stride;
                     publish(cons);
                     emitted++;
-                    bytes += len;
                     if (!out.accept(value)) {
+                        bytes += (emitted - runStart) * first;
                         return emitted;
                     }
                     off = base + (int) (cons & m);
@@ -206,6 +209,7 @@ final class RingBufferConsumer {
                         break;
                     }
                 }
+                bytes += (emitted - runStart) * first;
             }
         } finally {
             consumerPos = cons;
