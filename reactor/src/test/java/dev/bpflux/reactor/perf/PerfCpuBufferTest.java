@@ -42,14 +42,13 @@ class PerfCpuBufferTest {
     void map() throws IOException {
         file = Files.createTempFile("perf-buffer", ".bin");
         Files.write(file, new byte[PAGE + SIZE]);
-        SystemCalls sys = SystemCalls.linux();
-        OwnedFd fd = OwnedFd.adopt(sys.open(file.toString(), O_RDWR), "test perf buffer file");
-        mapping = MappedMemory.map(fd, PAGE + SIZE, MappedMemory.PROT_READ | MappedMemory.PROT_WRITE, 0);
-        memory = mapping.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        // the buffer owns the fd (as the perf event's) and the mapping from here
-        long start = SIZE - 32; // the second record written below wraps the end in its body
-        memory.putLong(PerfCpuBuffer.DATA_TAIL, start);
-        buffer = new PerfCpuBuffer(0, fd, mapping, PAGE, PAGES);
+        // data_tail as the buffer finds it when it opens: the second record written below wraps the end in its body
+        ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, SIZE - 32);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(tail, PerfCpuBuffer.DATA_TAIL);
+        }
+        buffer = reopen();
     }
 
     @AfterEach
@@ -100,27 +99,14 @@ class PerfCpuBufferTest {
         long head = pos;
         memory.putLong(PerfCpuBuffer.DATA_HEAD, head);
 
-        List<byte[]> got = new ArrayList<>();
-        List<Long> lostCounts = new ArrayList<>();
+        Collected got = new Collected();
         long[] counts = new long[3];
-        assertTrue(buffer.drain(100, RecordDecoder.bytes(), new PerfCpuBuffer.Sink<byte[]>() {
-            @Override
-            public boolean accept(byte[] value) {
-                got.add(value);
-                return true;
-            }
-
-            @Override
-            public boolean lost(long count) {
-                lostCounts.add(count);
-                return true;
-            }
-        }, counts));
-        assertEquals(3, got.size());
-        assertArrayEquals(raw(4, 1), got.get(0));
-        assertArrayEquals(raw(44, 50), got.get(1));
-        assertArrayEquals(raw(100, 9), got.get(2));
-        assertEquals(List.of(12L), lostCounts);
+        assertTrue(buffer.drain(100, RecordDecoder.bytes(), got, counts));
+        assertEquals(3, got.samples.size());
+        assertArrayEquals(raw(4, 1), got.samples.get(0));
+        assertArrayEquals(raw(44, 50), got.samples.get(1));
+        assertArrayEquals(raw(100, 9), got.samples.get(2));
+        assertEquals(List.of(12L), got.lost);
         assertEquals(3, counts[0]);
         assertEquals(4 + 44 + 100, counts[1]);
         assertEquals(12, counts[2]);
@@ -136,29 +122,37 @@ class PerfCpuBufferTest {
         long head = put(pos, PerfCpuBuffer.PERF_RECORD_SAMPLE, sample(30, 3));
         memory.putLong(PerfCpuBuffer.DATA_HEAD, head);
         pos = put(head, PerfCpuBuffer.PERF_RECORD_SAMPLE, sample(1, 0));
-        List<byte[]> got = new ArrayList<>();
+        Collected got = new Collected();
         long[] counts = new long[3];
         buffer.drain(10, record -> {
             assertEquals(0, record.readerIndex());
             assertThrows(IndexOutOfBoundsException.class, () -> record.getByte(record.capacity()));
             assertThrows(java.nio.ReadOnlyBufferException.class, () -> record.setByte(0, 1));
             return ByteBufUtil.getBytes(record);
-        }, new PerfCpuBuffer.Sink<byte[]>() {
-            @Override
-            public boolean accept(byte[] value) {
-                got.add(value);
-                return true;
-            }
-
-            @Override
-            public boolean lost(long count) {
-                return true;
-            }
-        }, counts);
-        assertEquals(1, got.size(), "stops at data_head");
-        assertArrayEquals(raw(30, 3), got.get(0));
+        }, got, counts);
+        assertEquals(1, got.samples.size(), "stops at data_head");
+        assertArrayEquals(raw(30, 3), got.samples.get(0));
     }
 
+    /** Collects what a drain hands on. */
+    static final class Collected implements PerfCpuBuffer.Sink<byte[]> {
+        final List<byte[]> samples = new ArrayList<>();
+        final List<Long> lost = new ArrayList<>();
+
+        @Override
+        public boolean accept(byte[] value) {
+            samples.add(value);
+            return true;
+        }
+
+        @Override
+        public boolean lost(long count) {
+            lost.add(count);
+            return true;
+        }
+    }
+
+    /** Maps the file as a perf buffer's mapping; the buffer owns the fd (as the perf event's) and the mapping. */
     PerfCpuBuffer reopen() {
         OwnedFd fd = OwnedFd.adopt(SystemCalls.linux().open(file.toString(), O_RDWR), "test perf buffer file");
         mapping = MappedMemory.map(fd, PAGE + SIZE, MappedMemory.PROT_READ | MappedMemory.PROT_WRITE, 0);
