@@ -99,8 +99,7 @@ public class BpfMap implements AutoCloseable {
                     "map type " + def.type().kernelName() + " needs Linux " + def.type().since() + " or later",
                     SyscallErrors.plain(op, errno, null));
         }
-        String unset = def.maxEntries() == 0 && def.valueSize() == 0 ? "max entries and value size"
-                : def.maxEntries() == 0 ? "max entries" : def.valueSize() == 0 ? "value size" : null;
+        String unset = MapType.unsetSizes(def.type(), def.maxEntries(), def.valueSize());
         String hint = switch (errno) {
             case Errno.EINVAL -> "check key size " + def.keySize() + ", value size " + def.valueSize()
                     + ", max entries " + def.maxEntries() + " and flags 0x" + Integer.toHexString(def.flags())

@@ -71,6 +71,33 @@ public enum MapType {
                 || this == PERCPU_CGROUP_STORAGE;
     }
 
+    /**
+     * Which of max_entries and the value size a map of this type leaves at 0 where the kernel
+     * needs it ("max entries", "value size", both joined by "and", or null): objects that leave
+     * them to user space (libbpf's bpf_map__set_max_entries/bpf_map__set_value_size) cannot be
+     * created as they are. Kernel rules (each type's map_alloc_check): local storages and cgroup
+     * storage take max_entries 0; loaders size perf event arrays; ring buffers and arenas have no
+     * value size; struct_ops maps are sized from BTF.
+     */
+    public static String unsetSizes(MapType type, int maxEntries, int valueSize) {
+        if (type == null) {
+            return null;
+        }
+        boolean entriesNeeded = switch (type) {
+            case PERF_EVENT_ARRAY, SK_STORAGE, INODE_STORAGE, TASK_STORAGE, CGRP_STORAGE, CGROUP_STORAGE,
+                    PERCPU_CGROUP_STORAGE, STRUCT_OPS -> false;
+            default -> true;
+        };
+        boolean valueNeeded = switch (type) {
+            case RINGBUF, USER_RINGBUF, ARENA, STRUCT_OPS -> false;
+            default -> true;
+        };
+        boolean noEntries = entriesNeeded && maxEntries == 0;
+        boolean noValue = valueNeeded && valueSize == 0;
+        return noEntries && noValue ? "max entries and value size" : noEntries ? "max entries"
+                : noValue ? "value size" : null;
+    }
+
     /** Whether every key in [0, max_entries) always exists (no delete, no BPF_NOEXIST). */
     public boolean isArray() {
         return this == ARRAY || this == PERCPU_ARRAY || this == PROG_ARRAY || this == PERF_EVENT_ARRAY

@@ -116,32 +116,10 @@ public final class CompatibilityCheck {
     }
 
     /** The verdicts from analysis, without loading anything of the object. */
-    /**
-     * "max entries", "value size" or both when the map leaves them at 0 where its type needs them
-     * (after the load options' overrides), else null. Kernel rules (map_alloc_check of each type):
-     * local storages and cgroup storage take max_entries 0; the loader sizes perf event arrays;
-     * ring buffers and arenas have no value size.
-     */
+    /** What {@link MapType#unsetSizes} says of {@code m} after the load options' overrides. */
     private String unsetSize(MapSpec m) {
-        MapType t = m.type();
-        if (t == null) {
-            return null;
-        }
-        int maxEntries = loadOptions().maxEntries().getOrDefault(m.name(), m.maxEntries());
-        int valueSize = loadOptions().valueSizes().getOrDefault(m.name(), m.valueSize());
-        boolean entriesNeeded = switch (t) {
-            case PERF_EVENT_ARRAY, SK_STORAGE, INODE_STORAGE, TASK_STORAGE, CGRP_STORAGE, CGROUP_STORAGE,
-                    PERCPU_CGROUP_STORAGE, STRUCT_OPS -> false;
-            default -> true;
-        };
-        boolean valueNeeded = switch (t) {
-            case RINGBUF, USER_RINGBUF, ARENA, STRUCT_OPS -> false;
-            default -> true;
-        };
-        boolean noEntries = entriesNeeded && maxEntries == 0;
-        boolean noValue = valueNeeded && valueSize == 0;
-        return noEntries && noValue ? "max entries and value size" : noEntries ? "max entries"
-                : noValue ? "value size" : null;
+        return MapType.unsetSizes(m.type(), loadOptions().maxEntries().getOrDefault(m.name(), m.maxEntries()),
+                loadOptions().valueSizes().getOrDefault(m.name(), m.valueSize()));
     }
 
     public CompatibilityReport analyze() {
