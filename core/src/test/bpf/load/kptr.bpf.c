@@ -9,13 +9,15 @@
  * Map stash_map: ARRAY, 1 entry, u32 -> struct stash { task kptr; s32 stored_pid; u32 pad;
  * u64 swaps }.
  *
- * Program stash_task, tp_btf/sys_enter, for syscalls of target_tgid (.rodata): acquires a
+ * Program stash_task, tp_btf/sys_enter, for syscalls of target_tgid (.rodata), only thread
+ * target_tid's when user space sets it (.bss; the counters are not atomic, and a JVM's other
+ * threads make syscalls on the other CPU): acquires a
  * reference to the current task, bpf_kptr_xchg()s it into stash_map[0].task, releases the
  * reference it got back (if any): swaps += 1, stored_pid = that task's pid, released += 1
  * for each old reference released. The kernel releases the last stored reference when the
  * map is freed.
  *
- * A test: load, attach, make one syscall, detach; expect stash_map[0].stored_pid == the
+ * A test: load, set target_tid, attach, make one syscall, detach; expect stash_map[0].stored_pid == the
  * calling thread id, swaps >= 1, released == swaps - 1 (in .bss). Closing the map must
  * release the task reference (no leak warnings in dmesg).
  */
@@ -30,6 +32,7 @@ extern void bpf_task_release(struct task_struct *p) __ksym;
 
 const volatile __s32 target_tgid = 0;
 
+__u32 target_tid = 0;
 __u64 swaps = 0;
 __u64 released = 0;
 
@@ -50,7 +53,9 @@ struct {
 SEC("tp_btf/sys_enter")
 int BPF_PROG(stash_task, struct pt_regs *regs, long id)
 {
-	if ((bpf_get_current_pid_tgid() >> 32) != target_tgid)
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if ((pid_tgid >> 32) != target_tgid || (target_tid && (__u32)pid_tgid != target_tid))
 		return 0;
 
 	__u32 zero = 0;
