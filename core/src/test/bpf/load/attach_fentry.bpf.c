@@ -5,9 +5,10 @@
  * this signature on 6.1, 6.12 and 6.18; unlink(2), unlinkat(2) and rmdir-less unlinks reach
  * it. Its return type is int: fexit reads the low 32 bits only.
  *
- * Configuration (.rodata, set before load): target_tgid.
+ * Configuration (.rodata, set before load): target_tgid. At run time (.bss): target_tid, the
+ * one thread that counts (0: all of target_tgid; the counters are not atomic).
  *
- * Programs (count only calls from target_tgid):
+ * Programs (count only calls from target_tgid, thread target_tid):
  *   on_unlink_entry  fentry/do_unlinkat: entry_calls += 1, entry_dfd = dfd,
  *                    entry_name = name->name (kernel copy of the path, read directly
  *                    through the BTF pointer, then bpf_probe_read_kernel_str)
@@ -25,6 +26,9 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __s32 target_tgid = 0;
+/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
+ * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
+__u32 target_tid = 0;
 
 __u64 entry_calls = 0;
 __s32 entry_dfd = 0;
@@ -35,7 +39,9 @@ char exit_name[64] = {};
 
 static bool from_target(void)
 {
-	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+	__u64 id = bpf_get_current_pid_tgid();
+
+	return (id >> 32) == target_tgid && (!target_tid || (__u32)id == target_tid);
 }
 
 SEC("fentry/do_unlinkat")

@@ -4,9 +4,10 @@
  * attaching needs CONFIG_KPROBES: not on the 6.18 development host (a loader must report
  * that clearly), yes on the Debian 6.1 and 6.12 kernels of the matrix.
  *
- * Configuration (.rodata, set before load): target_tgid.
+ * Configuration (.rodata, set before load): target_tgid. At run time (.bss): target_tid, the
+ * one thread that counts (0: all of target_tgid; the counters are not atomic).
  *
- * Programs (count only calls from target_tgid):
+ * Programs (count only calls from target_tgid, thread target_tid):
  *   on_unlink_kprobe     kprobe/do_unlinkat (int dfd, struct filename *name):
  *                        kprobe_calls += 1, kprobe_name = name->name (via
  *                        bpf_probe_read_kernel: kprobes see raw registers, not BTF pointers)
@@ -29,6 +30,9 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __s32 target_tgid = 0;
+/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
+ * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
+__u32 target_tid = 0;
 
 __u64 kprobe_calls = 0;
 char kprobe_name[64] = {};
@@ -39,7 +43,9 @@ __s32 ksyscall_arg = 0;
 
 static bool from_target(void)
 {
-	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+	__u64 id = bpf_get_current_pid_tgid();
+
+	return (id >> 32) == target_tgid && (!target_tid || (__u32)id == target_tid);
 }
 
 SEC("kprobe/do_unlinkat")

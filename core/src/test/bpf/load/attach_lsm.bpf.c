@@ -6,10 +6,11 @@
  * kernels build BPF LSM but do not enable it by default (no "bpf" in their lsm= list): there
  * the program loads but attaching fails.
  *
- * Configuration (.rodata, set before load): target_tgid. At run time (.bss): deny_ino.
+ * Configuration (.rodata, set before load): target_tgid. At run time (.bss): deny_ino and
+ * target_tid, the one thread that counts (0: all of target_tgid; JVM threads open files too).
  *
  * Program check_file_open, lsm/file_open (struct file *file, int ret): for opens by
- * target_tgid: opens += 1, last_ino = file->f_inode->i_ino; returns -EPERM (-1) when the
+ * target_tgid (thread target_tid): opens += 1, last_ino = file->f_inode->i_ino; returns -EPERM (-1) when the
  * file's inode number is deny_ino (non-zero). An earlier denial (`ret` != 0) is kept as -EPERM:
  * returning `ret` itself is refused by verifiers that check an LSM program's return range (6.12
  * and later: "R0 ... should have been in [-4095, 0]"), since they cannot bound an argument.
@@ -27,6 +28,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define EPERM 1
 
 const volatile __s32 target_tgid = 0;
+/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
+ * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
+__u32 target_tid = 0;
 
 __u64 deny_ino = 0;
 __u64 opens = 0;
@@ -37,7 +41,9 @@ int BPF_PROG(check_file_open, struct file *file, int ret)
 {
 	if (ret != 0)
 		return -EPERM;
-	if ((bpf_get_current_pid_tgid() >> 32) != target_tgid)
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if ((id >> 32) != target_tgid || (target_tid && (__u32)id != target_tid))
 		return 0;
 
 	__u64 ino = file->f_inode->i_ino;

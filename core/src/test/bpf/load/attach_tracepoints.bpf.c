@@ -8,7 +8,9 @@
  * Configuration (.rodata, set before load): target_tgid; target_syscall (the syscall number
  * raw_tp and tp_btf count, default 39 = __NR_getpid on x86_64; 172 on arm64).
  *
- * Programs (all count only calls from target_tgid):
+ * At run time (.bss): target_tid, the one thread that counts (0: all of target_tgid).
+ *
+ * Programs (all count only calls from target_tgid, thread target_tid):
  *   on_tp      tp/syscalls/sys_enter_getpid: tp_calls += 1, tp_last_id = the record's
  *              __syscall_nr. The record of a syscalls/sys_enter_<name> tracepoint is
  *              (tracefs events/syscalls/sys_enter_getpid/format): 8 bytes of common fields,
@@ -22,7 +24,7 @@
  *              tp_btf_last_tid = the calling thread's id read from the BTF task pointer
  *
  * A test: load, attach all three, call getpid() k times and expect each counter == k,
- * tp_last_id == target_syscall, tp_btf_last_tid == the calling thread's tid. Detach
+ * tp_last_id == target_syscall, tp_btf_last_tid == the calling thread's tid (set as target_tid). Detach
  * (close the links), call getpid() again and expect the counters unchanged.
  */
 #include "vmlinux.h"
@@ -32,6 +34,9 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __s32 target_tgid = 0;
+/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
+ * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
+__u32 target_tid = 0;
 const volatile __s64 target_syscall = 39;
 
 __u64 tp_calls = 0;
@@ -42,7 +47,9 @@ __s32 tp_btf_last_tid = 0;
 
 static bool from_target(void)
 {
-	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+	__u64 id = bpf_get_current_pid_tgid();
+
+	return (id >> 32) == target_tgid && (!target_tid || (__u32)id == target_tid);
 }
 
 struct syscalls_enter_getpid_record {

@@ -4,9 +4,10 @@
  * "uprobe" PMU, /sys/bus/event_source/devices/uprobe/type). The sections name no target:
  * the test gives the binary and the symbol or offset when it attaches.
  *
- * Configuration (.rodata, set before load): target_tgid.
+ * Configuration (.rodata, set before load): target_tgid. At run time (.bss): target_tid, the
+ * one thread that counts (0: all of target_tgid).
  *
- * Programs (count only hits in target_tgid):
+ * Programs (count only hits in target_tgid, thread target_tid):
  *   on_uprobe     uprobe: uprobe_calls += 1, uprobe_arg1 = first integer argument
  *   on_uretprobe  uretprobe: uretprobe_calls += 1, uretprobe_ret = return value
  *
@@ -22,6 +23,9 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __s32 target_tgid = 0;
+/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
+ * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
+__u32 target_tid = 0;
 
 __u64 uprobe_calls = 0;
 __s64 uprobe_arg1 = 0;
@@ -30,7 +34,9 @@ __s64 uretprobe_ret = 0;
 
 static bool from_target(void)
 {
-	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+	__u64 id = bpf_get_current_pid_tgid();
+
+	return (id >> 32) == target_tgid && (!target_tid || (__u32)id == target_tid);
 }
 
 SEC("uprobe")

@@ -17,7 +17,8 @@
  *   .data.foo    foo_values (u32[4] = {1, 2, 3, 4}) (custom writable section)
  *   .bss         calls, out_* copies (all start zero)
  *
- * Program copy_config, tp/syscalls/sys_enter_getpid, for getpid calls of target_tgid:
+ * Program copy_config, tp/syscalls/sys_enter_getpid, for getpid calls of target_tgid (of thread
+ * target_tid, .bss, when user space sets it):
  *   calls += 1
  *   out_multiplied = calls * cfg_multiplier; out_magic = cfg_magic; out_name = cfg_name;
  *   out_flag = cfg_flag; out_bar = bar_const; out_literal = the string literal;
@@ -36,6 +37,9 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __s32 target_tgid = 0;
+/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
+ * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
+__u32 target_tid = 0;
 const volatile __u32 cfg_multiplier = 1;
 const volatile __u64 cfg_magic = 0;
 const volatile char cfg_name[16] = "default";
@@ -63,7 +67,9 @@ __u64 out_pair_sum = 0;
 SEC("tp/syscalls/sys_enter_getpid")
 int copy_config(void *ctx)
 {
-	if ((bpf_get_current_pid_tgid() >> 32) != target_tgid)
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if ((id >> 32) != target_tgid || (target_tid && (__u32)id != target_tid))
 		return 0;
 
 	__u64 n = ++calls;

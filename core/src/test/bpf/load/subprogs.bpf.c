@@ -15,7 +15,8 @@
  *                          programs below
  *
  * Programs:
- *   prog_tp   tp/syscalls/sys_enter_getpid, for target_tgid (.rodata): calls += 1;
+ *   prog_tp   tp/syscalls/sys_enter_getpid, for target_tgid (.rodata) and, when user space
+ *             sets it, thread target_tid (.bss): calls += 1;
  *             tp_result = shared_compute(calls)
  *   prog_xdp  xdp, run with BPF_PROG_TEST_RUN on any packet: xdp_runs += 1;
  *             xdp_result = shared_compute(packet length); returns XDP_PASS (2)
@@ -29,6 +30,9 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __s32 target_tgid = 0;
+/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
+ * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
+__u32 target_tid = 0;
 
 __u64 calls = 0;
 __u64 tp_result = 0;
@@ -71,7 +75,9 @@ __noinline int shared_compute(int x)
 SEC("tp/syscalls/sys_enter_getpid")
 int prog_tp(void *ctx)
 {
-	if ((bpf_get_current_pid_tgid() >> 32) != target_tgid)
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if ((id >> 32) != target_tgid || (target_tid && (__u32)id != target_tid))
 		return 0;
 	calls++;
 	tp_result = shared_compute((int)calls);

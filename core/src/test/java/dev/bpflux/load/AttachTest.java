@@ -51,6 +51,8 @@ class AttachTest {
                 return;
             }
             Path existing = Files.createFile(dir.resolve("file"));
+            // Only this thread counts: the JVM's other threads make syscalls too.
+            obj.global("target_tid").writeInt(Trigger.gettid());
             Path missing = dir.resolve("missing");
             try (BpfLink a = obj.program("on_unlink_entry").attach(); BpfLink b = obj.program("on_unlink_exit").attach()) {
                 assertEquals(0, Trigger.unlink(existing));
@@ -71,6 +73,8 @@ class AttachTest {
             AttachOptions at = AttachOptions.defaults().withUprobe(Trigger.libc(), "getpgid");
             int k = 3;
             int pgid;
+            // Only this thread counts: the JVM's other threads make syscalls too.
+            obj.global("target_tid").writeInt(Trigger.gettid());
             try (BpfLink a = obj.program("on_uprobe").attach(at); BpfLink b = obj.program("on_uretprobe").attach(at)) {
                 pgid = Trigger.getpgid(k);
             }
@@ -101,6 +105,8 @@ class AttachTest {
                 }
                 return;
             }
+            // Only this thread counts: the JVM's other threads make syscalls too.
+            obj.global("target_tid").writeInt(Trigger.gettid());
             Path missing = dir.resolve("missing");
             try (BpfLink a = obj.program("on_unlink_kprobe").attach();
                  BpfLink b = obj.program("on_unlink_kretprobe").attach();
@@ -131,6 +137,8 @@ class AttachTest {
                 assertTrue(e.getMessage().contains("check_file_open"), e.getMessage());
                 return;
             }
+            // Only this thread counts: the JVM's other threads open files too.
+            obj.global("target_tid").writeInt(Trigger.gettid());
             try (BpfLink link = obj.program("check_file_open").attach()) {
                 for (int i = 0; i < 3; i++) {
                     try (InputStream in = Files.newInputStream(file)) {
