@@ -177,11 +177,14 @@ class AttachTest {
 
     @Test
     void cgroupSkbEgressCountsAndDrops() throws IOException {
-        short port = (short) 47123;
-        try (BpfObject obj = BpfObject.load(CORPUS.resolve("attach_net.bpf.o"), LoadOptions.defaults()
-                .withVariable("target_port", port).withProgramsToLoad("count_egress"));
+        // The program sits on the root cgroup and counts every process's datagrams to the port: a port
+        // this test holds bound (not a fixed number another program or a concurrent run could use).
+        try (DatagramSocket receiver = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+             BpfObject obj = BpfObject.load(CORPUS.resolve("attach_net.bpf.o"), LoadOptions.defaults()
+                .withVariable("target_port", (short) receiver.getLocalPort()).withProgramsToLoad("count_egress"));
              DatagramSocket s = new DatagramSocket()) {
-            DatagramPacket p = new DatagramPacket(new byte[10], 10, InetAddress.getLoopbackAddress(), 47123);
+            DatagramPacket p = new DatagramPacket(new byte[10], 10, InetAddress.getLoopbackAddress(),
+                    receiver.getLocalPort());
             try (BpfLink link = obj.program("count_egress").attach(
                     AttachOptions.defaults().withCgroup(Trigger.cgroup2()))) {
                 for (int i = 0; i < 4; i++) {
