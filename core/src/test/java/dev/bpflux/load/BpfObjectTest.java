@@ -55,7 +55,8 @@ class BpfObjectTest {
 
     @Test
     void pinnedProgramMapsAndLinkOutliveTheObject() throws java.io.IOException {
-        Path dir = Path.of("/sys/fs/bpf/bpflux-pin-test-" + ProcessHandle.current().pid());
+        // A new directory: one named after the pid could hold pins of an earlier aborted run.
+        Path dir = java.nio.file.Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-pin-test-");
         try {
             try (BpfObject obj = BpfObject.load(CORPUS.resolve("globals.bpf.o"),
                     LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid()))) {

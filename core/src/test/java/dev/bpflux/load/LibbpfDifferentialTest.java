@@ -47,8 +47,8 @@ class LibbpfDifferentialTest {
 
     @BeforeEach
     void pinRoot() throws IOException {
-        work = Path.of("/sys/fs/bpf/bpflux-diff-" + ProcessHandle.current().pid());
-        Files.createDirectories(work);
+        // A new directory each time: one named after the pid could hold pins of an earlier aborted run.
+        work = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-diff-");
     }
 
     @AfterEach

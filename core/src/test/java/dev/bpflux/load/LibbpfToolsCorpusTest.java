@@ -147,8 +147,8 @@ class LibbpfToolsCorpusTest {
 
     @BeforeEach
     void pinRoot() throws IOException {
-        work = Path.of("/sys/fs/bpf/bpflux-corpus-" + ProcessHandle.current().pid());
-        Files.createDirectories(work);
+        // A new directory each time: one named after the pid could hold pins of an earlier aborted run.
+        work = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-corpus-");
     }
 
     @AfterEach

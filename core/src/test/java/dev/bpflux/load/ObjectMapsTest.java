@@ -32,8 +32,8 @@ class ObjectMapsTest {
 
     @BeforeEach
     void pinDirectory() throws IOException {
-        pinDir = Path.of("/sys/fs/bpf/bpflux-load-test-" + ProcessHandle.current().pid());
-        Files.createDirectories(pinDir);
+        // A new directory each time: one named after the pid could hold pins of an earlier aborted run.
+        pinDir = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-load-test-");
     }
 
     @AfterEach

@@ -29,8 +29,7 @@ class PerProgramLoadingLibbpfTest {
     @Test
     void libbpfFailsTheObjectWhereBpfluxLoadsTheProgramAskedFor() throws IOException, InterruptedException {
         Path oracle = LibbpfComparison.oracle();
-        Path pins = Path.of("/sys/fs/bpf/bpflux-compat-" + ProcessHandle.current().pid());
-        Files.createDirectories(pins);
+        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-compat-"); // not an aborted run's
         try {
             Process p = new ProcessBuilder(oracle.toString(), "load", FUTURE.toString(), pins.toString(), "--program",
                     "count_getpid").start();

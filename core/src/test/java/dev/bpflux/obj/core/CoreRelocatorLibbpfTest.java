@@ -57,7 +57,8 @@ class CoreRelocatorLibbpfTest {
 
     /** libbpf's decisions: "function/insn" -> "imm 1264" / "off 8" / "mem_sz 4" / "poison". */
     static Map<String, List<String>> libbpfDecisions(Path object) throws IOException, InterruptedException {
-        Path pins = Path.of("/sys/fs/bpf/bpflux-core-oracle-" + ProcessHandle.current().pid());
+        // A new directory: one named after the pid could hold pins of an earlier aborted run.
+        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-core-oracle-");
         Process p = new ProcessBuilder(ORACLE.toString(), "load", object.toString(), pins.toString(), "-v")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String log = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -152,7 +152,8 @@ class BpfluxCommandTest {
     @Test
     @KernelTest
     void loadPinsProgramsAndMapsAndPrintsKernelIds() throws IOException {
-        Path dir = Path.of("/sys/fs/bpf/bpflux-cli-test-" + ProcessHandle.current().pid());
+        // A new directory: one named after the pid could hold pins of an earlier aborted run.
+        Path dir = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-cli-test-");
         try {
             Result r = run("load", CORPUS.resolve("globals.bpf.o").toString(), "--set", "cfg_multiplier=7",
                     "--set", "cfg_name=cli", "--set", "cfg_flag=true", "--pin", dir.toString(), "--json");
