@@ -23,7 +23,9 @@ class TraceSyscallsKernelTest {
         try {
             int pid = (int) child.pid();
             List<SyscallEvent> events = TraceSyscalls.events(pid, 0, false)
-                    .take(Duration.ofSeconds(10))
+                    // A bound, not a wait: the stream ends at the openat. Its clock starts before the load,
+                    // which took 4-5 s of this in a matrix guest (emulated, many times slower than here).
+                    .take(Duration.ofSeconds(60))
                     .filter(e -> e.kind() == SyscallEvent.OPENAT && e.detail().equals(file.toString()))
                     .take(1)
                     .collectList()
@@ -36,7 +38,7 @@ class TraceSyscallsKernelTest {
                             throw new RuntimeException(e);
                         }
                     }).start())
-                    .block(Duration.ofSeconds(20));
+                    .block(Duration.ofSeconds(90));
             assertEquals(1, events.size(), "the openat of " + file);
             SyscallEvent e = events.get(0);
             assertEquals(pid, e.pid());
