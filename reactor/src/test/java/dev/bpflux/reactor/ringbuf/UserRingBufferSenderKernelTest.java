@@ -84,10 +84,13 @@ class UserRingBufferSenderKernelTest {
         return samples;
     }
 
-    /** CPU time of the live thread named {@code name}. */
-    private static long cpuNanos(String name) {
-        Thread t = Thread.getAllStackTraces().keySet().stream().filter(x -> x.getName().equals(name)).findFirst()
+    /** The live thread named {@code name}. */
+    private static Thread thread(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(x -> x.getName().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError("no thread " + name));
+    }
+
+    private static long cpuNanos(Thread t) {
         return ManagementFactory.getThreadMXBean().getThreadCpuTime(t.getId());
     }
 
@@ -118,15 +121,21 @@ class UserRingBufferSenderKernelTest {
                         }
                     });
             long[] loopCpu = new long[1];
+            Thread[] loop = new Thread[1];
             Drainer drainer = new Drainer();
             try (drainer) {
                 StepVerifier.create(sent)
                         // nothing drains yet: exactly a ringful is written, then the sender waits
                         .expectNextCount(fits)
-                        .then(() -> loopCpu[0] = cpuNanos("user-rb-sender"))
+                        // The clock starts once the loop has finished the ringful's last write and gone to
+                        // wait (an emulated guest takes a while for that), and not inside the thread search
+                        // (getAllStackTraces, which this step may run on the loop thread itself).
+                        .then(() -> loop[0] = thread("user-rb-sender"))
+                        .expectNoEvent(Duration.ofMillis(200))
+                        .then(() -> loopCpu[0] = cpuNanos(loop[0]))
                         .expectNoEvent(Duration.ofMillis(300))
                         .then(() -> {
-                            long spent = cpuNanos("user-rb-sender") - loopCpu[0];
+                            long spent = cpuNanos(loop[0]) - loopCpu[0];
                             assertTrue(spent < 50_000_000L, "the loop sleeps while it waits, it spent " + spent + " ns");
                             assertEquals(fits + options.batchSize(), requested.get(),
                                     "the upstream got the queue's requests plus one per sample written, no more");
