@@ -25,8 +25,10 @@ class BackpressuredTraceKernelTest {
     private static final Duration RUN = Duration.ofSeconds(2);
 
     private static Totals run(BackpressureStrategy strategy, List<String> lines) throws InterruptedException {
-        return BackpressuredTrace.run(strategy, (int) ProcessHandle.current().pid(), RUN, WORK, PREFETCH, BUFFER, 1,
+        Totals t = BackpressuredTrace.run(strategy, (int) ProcessHandle.current().pid(), RUN, WORK, PREFETCH, BUFFER, 1,
                 lines::add);
+        System.out.println(t.format()); // in the matrix logs: how far the producer outran the subscriber there
+        return t;
     }
 
     @Test
@@ -45,7 +47,10 @@ class BackpressuredTraceKernelTest {
         assertEquals(t.read(), t.consumed(), "everything read reached the subscriber: " + t);
         // Java never asked the ring for more than the subscriber's prefetch: that is all it held
         assertTrue(t.maxOutstandingDemand() <= PREFETCH, "outstanding demand " + t.maxOutstandingDemand());
-        assertTrue(t.produced() > 10L * t.read(), "the producer outran the subscriber: " + t);
+        // The kernel dropped more than the subscriber took. Not a ratio of rates: the producer's rate is CPU
+        // speed (an emulated matrix guest is 10-50x slower), the subscriber's is WORK's wall clock, and read also
+        // holds the ringful drained after the run; here the kernel drops ~300x what is read.
+        assertTrue(t.droppedInKernel() > t.read(), "the producer outran the subscriber: " + t);
         System.gc();
         long grown = memory.getHeapMemoryUsage().getUsed() - heapBefore;
         // had Java kept every dropped record (32 bytes plus a boxed Long each), that would be
