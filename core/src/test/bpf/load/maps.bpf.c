@@ -30,7 +30,9 @@
  *   spin_lock_map:    ARRAY u32 -> struct locked_counter { bpf_spin_lock; u64 count }, 1
  *
  * Programs:
- *   exercise_maps  tp/syscalls/sys_enter_getpid: for getpid calls of target_tgid (.rodata)
+ *   exercise_maps  tp/syscalls/sys_enter_getpid: for getpid calls of target_tgid (.rodata),
+ *                  only thread target_tid's when user space sets it (.bss: the JVM's other
+ *                  threads could call getpid too, and array_map[1] keeps the last caller)
  *                  updates every map above except spin_lock_map and task_storage_map,
  *                  then tail-calls jump_table[1].
  *   tail_target    tp (no attach point): reached only through jump_table; bss tail_calls++.
@@ -44,8 +46,9 @@
  *                  spin_lock_map[0].count += 1 under the lock; returns 0 (TC_ACT_OK).
  *                  (Tracing programs may not use bpf_spin_lock, hence tc.)
  *
- * A test: set target_tgid to its pid, load, attach exercise_maps and count_task, call
- * getpid() k times, then expect: hash_map[1] == array_map[0] == bss calls == k,
+ * A test: set target_tgid to its pid, load, set target_tid and mirrored_tid to the calling
+ * thread, attach exercise_maps and count_task, call getpid() k times, then expect: hash_map[1]
+ * == array_map[0] == bss calls == k, array_map[1] == the thread,
  * tail_calls == k, per-CPU values summed == k, lru maps [tid] == k, k ring buffer records
  * 1..k, queue pops 1,2,.. (oldest first) and stack pops k,k-1,.. (newest first), bloom
  * lookup of 1000+1 found, inner_a[0] == k and inner_b[0] == 100 * k (through outer_array[1]
@@ -67,6 +70,7 @@ __u64 ringbuf_errors = 0;
 __u64 perf_errors = 0;
 __u64 task_storage_value = 0;
 __u32 mirrored_tid = 0;
+__u32 target_tid = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -237,7 +241,7 @@ int exercise_maps(void *ctx)
 	__u32 tid = (__u32)id;
 	__u32 key = 1;
 
-	if ((id >> 32) != target_tgid)
+	if ((id >> 32) != target_tgid || (target_tid && tid != target_tid))
 		return 0;
 
 	__u64 n = __sync_fetch_and_add(&calls, 1) + 1;

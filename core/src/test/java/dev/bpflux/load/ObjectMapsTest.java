@@ -63,8 +63,11 @@ class ObjectMapsTest {
             assertEquals(3, obj.map("bloom_map").info().mapExtra());
             // jump_table[1] holds tail_target, filled after the programs loaded.
             assertTrue(obj.map("jump_table").lookup(u32(1)) != null);
-            // Each thread has its own task storage value; the JVM's other threads make syscalls too.
-            obj.global("mirrored_tid").writeInt(Trigger.gettid());
+            // Each thread has its own task storage value; the JVM's other threads make syscalls too
+            // (getpid among them, which exercise_maps counts): both programs count this thread only.
+            tid = Trigger.gettid();
+            obj.global("mirrored_tid").writeInt(tid);
+            obj.global("target_tid").writeInt(tid);
             try (BpfLink a = obj.program("exercise_maps").attach(); BpfLink b = obj.program("count_task").attach()) {
                 Trigger.getpid(k);
             }
@@ -72,7 +75,7 @@ class ObjectMapsTest {
             assertEquals(k, obj.global("tail_calls").readLong());
             assertEquals(k, u64(obj.map("hash_map").lookup(u32(1))));
             assertEquals(k, u64(obj.map("array_map").lookup(u32(0))));
-            tid = (int) u64(obj.map("array_map").lookup(u32(1)));
+            assertEquals(tid, (int) u64(obj.map("array_map").lookup(u32(1))), "the last caller's tid");
             assertEquals(k, obj.map("percpu_hash_map").lookupPerCpu(u32(0)).sumLong());
             assertEquals(k, obj.map("percpu_array_map").lookupPerCpu(u32(0)).sumLong());
             assertEquals(k, u64(obj.map("lru_hash_map").lookup(u32(tid))));
