@@ -38,7 +38,7 @@ class BtfLinksTest {
     void rawTracepointCountsOwnGetppidCalls() {
         try (BpfMap hits = TestPrograms.counter();
                 BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.RAW_TRACEPOINT,
-                        TestPrograms.countOwnSyscall(hits.fd().fd(), TestPrograms.NR_GETPPID)).name("raw_tp").build());
+                        TestPrograms.countOwnThreadSyscall(hits.fd().fd(), TestPrograms.NR_GETPPID)).name("raw_tp").build());
                 RawTracepointLink link = RawTracepointLink.attach(prog, "sys_enter")) {
             assertEquals(LinkInfo.TYPE_RAW_TRACEPOINT, link.info().type());
             SyscallTrigger.getppid(10);
@@ -61,7 +61,7 @@ class BtfLinksTest {
     void tpBtfCountsOwnGetppidCalls() {
         try (BpfMap hits = TestPrograms.counter();
                 BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.TRACING,
-                        TestPrograms.countOwnSyscall(hits.fd().fd(), TestPrograms.NR_GETPPID)).name("tp_btf")
+                        TestPrograms.countOwnThreadSyscall(hits.fd().fd(), TestPrograms.NR_GETPPID)).name("tp_btf")
                         .expectedAttachType(AttachType.TRACE_RAW_TP)
                         .attachBtfId(btfId("btf_trace_sys_enter", BtfKind.TYPEDEF)).build());
                 TracingLink link = TracingLink.attach(prog)) {
@@ -76,7 +76,7 @@ class BtfLinksTest {
     void tpBtfThroughThePre510RawTracepointOpenPath() {
         try (BpfMap hits = TestPrograms.counter();
                 BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.TRACING,
-                        TestPrograms.countOwnSyscall(hits.fd().fd(), TestPrograms.NR_GETPPID)).name("tp_btf_old")
+                        TestPrograms.countOwnThreadSyscall(hits.fd().fd(), TestPrograms.NR_GETPPID)).name("tp_btf_old")
                         .expectedAttachType(AttachType.TRACE_RAW_TP)
                         .attachBtfId(btfId("btf_trace_sys_enter", BtfKind.TYPEDEF)).build());
                 TracingLink link = TracingLink.attachWithRawTracepointOpen(prog, "legacy tp_btf")) {
@@ -91,7 +91,7 @@ class BtfLinksTest {
         int target = btfId(KprobeLink.syscallPrefix() + "getpgid", BtfKind.FUNC);
         try (BpfMap entries = TestPrograms.counter(); BpfMap exits = TestPrograms.counter()) {
             ProgramLoadRequest fentryRequest = ProgramLoadRequest.builder(ProgramType.TRACING,
-                    TestPrograms.countOwnProcess(entries.fd().fd(), 0)).name("fentry")
+                    TestPrograms.countOwnThread(entries.fd().fd(), 0)).name("fentry")
                     .expectedAttachType(AttachType.TRACE_FENTRY).attachBtfId(target).build();
             BpfProgram fentry;
             try {
@@ -107,7 +107,7 @@ class BtfLinksTest {
             }
             try (fentry;
                     BpfProgram fexit = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.TRACING,
-                            TestPrograms.countOwnProcess(exits.fd().fd(), 0)).name("fexit")
+                            TestPrograms.countOwnThread(exits.fd().fd(), 0)).name("fexit")
                             .expectedAttachType(AttachType.TRACE_FEXIT).attachBtfId(target).build());
                     TracingLink a = TracingLink.attach(fentry, 42);
                     TracingLink b = TracingLink.attach(fexit)) {

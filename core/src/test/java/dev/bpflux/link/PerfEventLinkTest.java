@@ -56,7 +56,7 @@ class PerfEventLinkTest {
         PerfEventLink.forceLegacyAttach(true);
         try (BpfMap hits = TestPrograms.counter();
                 BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.TRACEPOINT,
-                        TestPrograms.countOwnProcess(hits.fd().fd(), 0)).name("tp_legacy").build())) {
+                        TestPrograms.countOwnThread(hits.fd().fd(), 0)).name("tp_legacy").build())) {
             try (TracepointLink link = TracepointLink.attach(prog, "syscalls", "sys_enter_getppid")) {
                 assertFalse(link.isBpfLink());
                 SyscallTrigger.getppid(4);

@@ -28,7 +28,7 @@ class PerfEventLinksTest {
     @Test
     void tracepointCountsOwnGetppidCalls() {
         try (BpfMap hits = TestPrograms.counter();
-                BpfProgram prog = load(ProgramType.TRACEPOINT, TestPrograms.countOwnProcess(hits.fd().fd(), 0), "tp");
+                BpfProgram prog = load(ProgramType.TRACEPOINT, TestPrograms.countOwnThread(hits.fd().fd(), 0), "tp");
                 TracepointLink link = TracepointLink.attach(prog, "syscalls", "sys_enter_getppid")) {
             assertTrue(link.isBpfLink(), "6.18 has BPF perf links");
             assertEquals(LinkInfo.TYPE_PERF_EVENT, link.info().type());
@@ -67,7 +67,7 @@ class PerfEventLinksTest {
     @Test
     void kprobeAttachesWhereTheKernelHasKprobesAndSaysWhyNotOtherwise() {
         try (BpfMap hits = TestPrograms.counter();
-                BpfProgram prog = load(ProgramType.KPROBE, TestPrograms.countOwnProcess(hits.fd().fd(), 0), "kp")) {
+                BpfProgram prog = load(ProgramType.KPROBE, TestPrograms.countOwnThread(hits.fd().fd(), 0), "kp")) {
             if (KernelRequirements.kernelHasKprobes()) {
                 try (KprobeLink link = KprobeLink.attachSyscall(prog, "getppid", true, false, 0)) {
                     assertEquals(KprobeLink.syscallPrefix() + "getppid", link.symbol());
@@ -97,8 +97,9 @@ class PerfEventLinksTest {
     void uprobeOnLibcCountsOwnCalls() {
         Path libc = SyscallTrigger.libcPath();
         try (BpfMap entries = TestPrograms.counter(); BpfMap returns = TestPrograms.counter();
-                BpfProgram onEntry = load(ProgramType.KPROBE, TestPrograms.countAll(entries.fd().fd(), 0), "up");
-                BpfProgram onReturn = load(ProgramType.KPROBE, TestPrograms.countAll(returns.fd().fd(), 0), "uret");
+                // The probes fire for every thread of this process; the programs count this thread's calls.
+                BpfProgram onEntry = load(ProgramType.KPROBE, TestPrograms.countOwnThread(entries.fd().fd(), 0), "up");
+                BpfProgram onReturn = load(ProgramType.KPROBE, TestPrograms.countOwnThread(returns.fd().fd(), 0), "uret");
                 UprobeLink entry = UprobeLink.attach(onEntry, libc, "getppid", TestPrograms.PID, false, 0);
                 UprobeLink ret = UprobeLink.attach(onReturn, libc, "getppid", TestPrograms.PID, true, 0)) {
             assertEquals(UprobeLink.symbolOffset(libc, "getppid"), entry.fileOffset());
@@ -124,7 +125,7 @@ class PerfEventLinksTest {
         }
         try (BpfMap hits = TestPrograms.counter(); BpfMap cookie = TestPrograms.counter();
                 BpfProgram counting = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.KPROBE,
-                        TestPrograms.countAll(hits.fd().fd(), 0)).name("umulti")
+                        TestPrograms.countOwnThread(hits.fd().fd(), 0)).name("umulti")
                         .expectedAttachType(dev.bpflux.obj.AttachType.TRACE_UPROBE_MULTI).build());
                 BpfProgram cookies = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.KPROBE,
                         TestPrograms.storeCookie(cookie.fd().fd())).name("umulti_ck")
@@ -155,7 +156,7 @@ class PerfEventLinksTest {
         Path dir = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-link");
         Path pin = dir.resolve("tp");
         try (BpfMap hits = TestPrograms.counter();
-                BpfProgram prog = load(ProgramType.TRACEPOINT, TestPrograms.countOwnProcess(hits.fd().fd(), 0), "tp")) {
+                BpfProgram prog = load(ProgramType.TRACEPOINT, TestPrograms.countOwnThread(hits.fd().fd(), 0), "tp")) {
             try (TracepointLink link = TracepointLink.attach(prog, "syscalls", "sys_enter_getppid")) {
                 link.pin(pin);
                 try (BpfLink again = BpfLink.openPinned(pin)) {

@@ -11,6 +11,7 @@ import dev.bpflux.map.MapCodec;
 import dev.bpflux.map.MapDefinition;
 import dev.bpflux.obj.MapType;
 import dev.bpflux.prog.Assembler;
+import dev.bpflux.sys.SyscallTrigger;
 import java.util.Locale;
 
 /** Hand-assembled programs and helpers shared by the link tests. */
@@ -47,27 +48,39 @@ final class TestPrograms {
                 .atomicAdd64(R0, 0, R1);
     }
 
-    /** Counts hits from this process only, returns {@code ret}. */
-    static byte[] countOwnProcess(int mapFd, int ret) {
-        Assembler i = new Assembler()
-                .call(Assembler.FN_GET_CURRENT_PID_TGID)
-                .rshImm(R0, 32)
-                .jneImm(R0, PID, 9);
-        return increment(i, mapFd).movImm(R0, ret).exit().toBytes();
+    /** BPF_JMP | BPF_JNE | BPF_X: {@code if dst != src goto +off}. */
+    private static final int JNE_REG = 0x5d;
+
+    /**
+     * What get_current_pid_tgid() returns on the calling thread: tgid << 32 | tid. The programs below
+     * count one thread, the one that builds them and then triggers them: a JVM's other threads (GC,
+     * JIT, the test runner's) make syscalls too, on the other CPU.
+     */
+    static long ownPidTgid() {
+        return ((long) PID << 32) | (SyscallTrigger.gettid() & 0xffffffffL);
+    }
+
+    /** Appends "if get_current_pid_tgid() != this thread's: skip the next {@code skip} slots" (4 slots). */
+    private static Assembler ifOwnThread(Assembler i, int skip) {
+        return i.call(Assembler.FN_GET_CURRENT_PID_TGID)
+                .loadImm64(R1, ownPidTgid())
+                .raw(JNE_REG, R0, R1, skip, 0);
+    }
+
+    /** Counts hits from the calling thread only, returns {@code ret}. */
+    static byte[] countOwnThread(int mapFd, int ret) {
+        return increment(ifOwnThread(new Assembler(), 9), mapFd).movImm(R0, ret).exit().toBytes();
     }
 
     /**
-     * For raw tracepoint sys_enter (ctx = u64 args[], args[1] = syscall nr): counts this
-     * process's calls of syscall {@code nr}.
+     * For raw tracepoint sys_enter (ctx = u64 args[], args[1] = syscall nr): counts the calling
+     * thread's calls of syscall {@code nr}.
      */
-    static byte[] countOwnSyscall(int mapFd, int nr) {
+    static byte[] countOwnThreadSyscall(int mapFd, int nr) {
         Assembler i = new Assembler()
                 .loadReg64(R2, R1, 8)
-                .jneImm(R2, nr, 12)
-                .call(Assembler.FN_GET_CURRENT_PID_TGID)
-                .rshImm(R0, 32)
-                .jneImm(R0, PID, 9);
-        return increment(i, mapFd).movImm(R0, 0).exit().toBytes();
+                .jneImm(R2, nr, 4 + 9);
+        return increment(ifOwnThread(i, 9), mapFd).movImm(R0, 0).exit().toBytes();
     }
 
     /** Counts every hit, returns {@code ret}. */

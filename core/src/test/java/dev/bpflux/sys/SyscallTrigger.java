@@ -19,6 +19,13 @@ public final class SyscallTrigger {
         static native int getppid();
 
         static native int getpgid(int pid);
+
+        static native int gettid();
+    }
+
+    /** The calling thread's kernel thread id (glibc 2.30+). */
+    public static int gettid() {
+        return Libc.gettid();
     }
 
     /** Calls getppid(2) {@code times} times. */
