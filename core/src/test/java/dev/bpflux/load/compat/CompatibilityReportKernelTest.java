@@ -40,10 +40,28 @@ class CompatibilityReportKernelTest {
 
     static CompatibilityReport[] analyzeAndVerify(Path object) {
         BpfObjectSpec spec = BpfObjectSpec.read(object);
+        // Verify mode loads for real: maps.bpf.o's LIBBPF_PIN_BY_NAME map would be pinned at (and reused
+        // from) /sys/fs/bpf itself, left there for every later run and any other run at the same time.
+        Path pins;
+        try {
+            pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-compat-report-");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        CompatibilityCheck check = CompatibilityCheck.of(spec).withLoadOptions(LoadOptions.defaults().withPinDirectory(pins));
         long t0 = System.nanoTime();
-        CompatibilityReport analysis = CompatibilityCheck.of(spec).analyze();
+        CompatibilityReport analysis = check.analyze();
         long t1 = System.nanoTime();
-        CompatibilityReport verified = CompatibilityCheck.of(spec).verify();
+        CompatibilityReport verified;
+        try {
+            verified = check.verify();
+        } finally {
+            try (Stream<Path> s = Files.walk(pins)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         long t2 = System.nanoTime();
         System.out.println(analysis.toText());
         System.out.println(verified.toText());
