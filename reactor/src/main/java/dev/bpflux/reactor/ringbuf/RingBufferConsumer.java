@@ -405,16 +405,22 @@ final class RingBufferConsumer {
             final int most = max;
             final int base = dataOffset;
             final long m = mask;
+            // the run being walked, for the accounting if the action throws in it
+            boolean inRun = false;
+            int runStart = 0;
+            int len = 0;
+            int off = 0;
             try {
-                // the shape of drain(): runs of equal headers at a fixed stride, one exit branch
+                // the shape of drain(): runs of equal headers at a fixed stride carrying only the
+                // offset, one exit branch
                 while (true) {
-                    int off = base + (int) (pos & m);
+                    off = base + (int) (pos & m);
                     int header = headerAt(off);
                     long more = stop ^ pos;
                     long room = most - n;
                     long go = (more | -more) & (room | -room) & ~(long) header;
                     long take = go & ~(long) (header << 1);
-                    int len = header & ~(BUSY_BIT | DISCARD_BIT);
+                    len = header & ~(BUSY_BIT | DISCARD_BIT);
                     long stride = (len + HEADER_SIZE + 7) & ~7;
                     if (take >= 0) {
                         if (go >= 0) {
@@ -425,24 +431,35 @@ final class RingBufferConsumer {
                         continue;
                     }
                     final int first = header;
-                    final long runEnd = Math.min(stop, pos + (long) (most - n) * stride);
+                    final int step = (int) stride;
+                    final int runEnd = off + (int) Math.min(stop - pos, room * stride);
+                    runStart = off;
+                    inRun = true;
                     while (true) {
                         if (action != null) {
-                            action.accept(v.show(off + HEADER_SIZE, len));
+                            action.accept(v.show(off + HEADER_SIZE, first));
                         }
-                        n++;
-                        total += len;
-                        pos += stride;
-                        off = base + (int) (pos & m);
+                        off += step;
                         header = headerAt(off);
-                        long same = (long) (header ^ first);
-                        if (((pos - runEnd) & ~(same | -same)) >= 0) {
+                        int same = header ^ first;
+                        if (((off - runEnd) & ~(same | -same)) >= 0) {
                             break;
                         }
                     }
+                    inRun = false;
+                    int records = (off - runStart) / step;
+                    pos += off - runStart;
+                    n += records;
+                    total += (long) records * first;
                 }
             } finally {
                 // an action that throws still leaves a consistent batch: up to the record it saw
+                if (inRun) {
+                    int records = (off - runStart) / ((len + HEADER_SIZE + 7) & ~7);
+                    pos += off - runStart;
+                    n += records;
+                    total += (long) records * len;
+                }
                 end = pos;
                 count = n;
                 bytes = total;

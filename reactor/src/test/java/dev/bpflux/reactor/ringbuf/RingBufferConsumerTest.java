@@ -179,21 +179,47 @@ class RingBufferConsumerTest {
     void aThrowingDecoderLeavesItsRecordUnconsumed() {
         SimulatedRing ring = new SimulatedRing(4096);
         RingBufferConsumer consumer = ring.consumer();
-        for (int i = 0; i < 5; i++) {
-            ring.offer(i, 16, false);
+        for (int i = 0; i < 6; i++) {
+            ring.offer(i, i < 2 ? 24 : 16, false); // a run of two, then the failure inside the next run
         }
-        RecordDecoder<Long> failOnTwo = r -> {
+        RecordDecoder<Long> failOnFour = r -> {
             long s = r.getLongLE(r.readerIndex());
-            if (s == 2) {
+            if (s == 4) {
                 throw new IllegalStateException("bad record " + s);
             }
             return s;
         };
         List<Long> got = new ArrayList<>();
-        assertThrows(IllegalStateException.class, () -> consumer.drain(100, failOnTwo, v -> got.add(v), new long[2]));
-        assertEquals(List.of(0L, 1L), got);
-        assertEquals(2 * 24, ring.consumerPos());
-        assertEquals(2 * 24, consumer.consumerPosition());
+        long[] tally = new long[2];
+        assertThrows(IllegalStateException.class, () -> consumer.drain(100, failOnFour, v -> got.add(v), tally));
+        assertEquals(List.of(0L, 1L, 2L, 3L), got);
+        assertEquals(2 * 32 + 2 * 24, ring.consumerPos());
+        assertEquals(2 * 32 + 2 * 24, consumer.consumerPosition());
+        assertEquals(4, tally[1], "the records emitted before the throw are counted");
+        assertEquals(2 * 24 + 2 * 16, tally[0]);
+    }
+
+    @Test
+    void aBatchActionThatThrowsLeavesTheBatchUpToTheRecordItSaw() {
+        SimulatedRing ring = new SimulatedRing(4096);
+        RingBufferConsumer consumer = ring.consumer();
+        for (int i = 0; i < 6; i++) {
+            ring.offer(i, i < 2 ? 24 : 16, false);
+        }
+        RecordBatch batch = consumer.takeBatch(100);
+        List<Long> seen = new ArrayList<>();
+        assertThrows(IllegalStateException.class, () -> batch.forEach(r -> {
+            long s = r.getLongLE(r.readerIndex());
+            if (s == 4) {
+                throw new IllegalStateException("bad record " + s);
+            }
+            seen.add(s);
+        }));
+        assertEquals(List.of(0L, 1L, 2L, 3L), seen);
+        assertEquals(4, batch.size());
+        assertEquals(2 * 24 + 2 * 16, batch.bytes());
+        consumer.commitBatch();
+        assertEquals(2 * 32 + 2 * 24, ring.consumerPos(), "the failing record stays unconsumed");
     }
 
     @Test
