@@ -101,7 +101,7 @@ public class KernelRingDrainExperiment {
             ReaderLike readerLike = new ReaderLike();
             readerLike.actual = chain;
             RingBufferConsumer.RecordSink<long[]> sink = args[0].equals("readerlike") ? readerLike : reactor ? viaReactor : direct;
-            long[] tally = new long[1];
+            long[] tally = new long[2];
             double[] cpuNs = new double[60];
             double[] wallNs = new double[60];
             for (int round = 0; round < 80; round++) {

@@ -61,7 +61,7 @@ public class RingBufferConsumerBenchmark {
     public int ringBytes;
 
     private RingBufferConsumer consumer;
-    private final long[] tally = new long[1];
+    private final long[] tally = new long[2];
     private RecordDecoder<Sample> decoder;
     private RingBufferConsumer.RecordSink<Sample> sink;
     private RingBufferConsumer.RecordSink<Sample> reactorSink;

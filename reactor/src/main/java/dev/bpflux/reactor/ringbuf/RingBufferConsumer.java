@@ -58,6 +58,16 @@ final class RingBufferConsumer {
     private long consumerPos;
     private long discarded;
 
+    /** Whether {@link #drain} runs; where its current run started (position, offset) and its stride. */
+    private boolean draining;
+    private long runPosition;
+    private int runOffset;
+    private int runStride;
+    /** Set by {@link #relinquish()}: this consumer never publishes again. */
+    private boolean relinquished;
+    /** A batch was taken and not yet committed. */
+    private boolean batchOut;
+
     /**
      * @param consumerPage the read-write consumer page (at least 8 bytes)
      * @param producerArea the read-only mapping: producer page ({@code dataOffset} bytes) followed by
@@ -99,6 +109,9 @@ final class RingBufferConsumer {
     }
 
     private void publish(long position) {
+        if (relinquished) {
+            return;
+        }
         if (RAW) {
             RawMemory.putLongRelease(consumerAddress, position);
         } else {
@@ -130,19 +143,27 @@ final class RingBufferConsumer {
     }
 
     /**
-     * Decodes and emits up to {@code limit} committed records, publishing the consumer position
-     * after each decode (before {@code onNext}, since the value no longer needs the bytes).
-     * Discarded records are skipped and not counted. Stops at the producer position read on entry
-     * (the caller calls again while {@link #hasData()}), at a busy record, or when {@code out}
-     * says stop. A decoder exception propagates with the failing record left unconsumed.
+     * Decodes and emits up to {@code limit} committed records and publishes the consumer position
+     * once, when it returns (the values no longer need the bytes: a decoder copies out what it
+     * keeps). Discarded records are skipped and not counted. Stops at the producer position read on
+     * entry (the caller calls again while {@link #hasData()}), at a busy record, or when {@code out}
+     * says stop. A decoder exception propagates with the failing record left unconsumed and the
+     * records before it consumed.
      *
      * <p>Shaped for the CPU: records come in runs with the same header (one struct type, the
-     * same length), and inside a run the next position is the last one plus a fixed stride, so
-     * the loop does not wait for one header load before it can address the next (the position
-     * chain of a naive loop, and libbpf's, is load, mask, add per record). A record whose header
-     * differs (another length, busy, discarded) ends the run and starts the next.
+     * same length), and inside a run the next record starts a fixed stride after the last, so the
+     * loop does not wait for one header load before it can address the next (the position chain
+     * of a naive loop, and libbpf's, is load, mask, add per record). A run never wraps (it starts
+     * inside the data and spans at most its size, which is mapped twice), so inside it the offset
+     * just grows. A record whose header differs (another length, busy, discarded) ends the run.
      *
-     * <p>Shaped for the JIT: every way a run or a call ends (no more data, limit reached, header
+     * <p>Shaped for the JIT, which inlines the subscriber's {@code onNext} into the run loop. A call
+     * left in there (a latch at the end of a round, a log line) makes C2 keep the loop's values in
+     * stack slots, since a call saves no register: then every value the loop carries is a store and
+     * a load per record. So the run loop carries one value, the offset; the position, the count and
+     * the bytes are worked out once per run, and the position is published once per call rather
+     * than per record (measured: 7.1 to 5.2 ns a record with a latch in {@code onNext}, see
+     * docs/performance.md). And every way a run or a call ends (no more data, limit reached, header
      * changed) goes through one branch, computed without branches from the positions and the
      * header, so that branch is taken at least once per call and its profile is never "never
      * taken". C2 turns a never-taken branch into an uncommon trap; when the ring later ran empty or
@@ -150,7 +171,13 @@ final class RingBufferConsumer {
      * drain), the trap threw the compiled loop away and the stream ran interpreted until C2 got to
      * recompile it, which on a loaded machine took up to half a second (and filled the ring).
      *
-     * @param tally receives the payload bytes emitted, at index 0 (added to)
+     * <p>A subscriber that cancels from inside {@code onNext} ({@code take(n)}) may subscribe again
+     * before this call returns (a {@code repeat()}), and the new reader starts from the published
+     * position: the cancel calls {@link #relinquish()}, which publishes the position past the record
+     * being handed on, and this call publishes nothing after it.
+     *
+     * @param tally receives the payload bytes emitted at index 0 and the records emitted at index 1,
+     *     also when a decoder or subscriber throws (added to)
      * @return records emitted
      */
     <T> long drain(long limit, RecordDecoder<T> decoder, RecordSink<? super T> out, long[] tally) {
@@ -158,12 +185,19 @@ final class RingBufferConsumer {
         final int base = dataOffset;
         final long m = mask;
         final long prod = producerPositionInMemory();
-        long cons = consumerPos;
+        final long entry = consumerPos;
+        long cons = entry;
         long emitted = 0;
         long bytes = 0;
+        // the run being emitted, for the accounting if a decoder or subscriber throws in it
+        boolean inRun = false;
+        int runStart = 0;
+        int run = 0;
+        int off = 0;
+        draining = true;
         try {
             while (true) {
-                int off = base + (int) (cons & m);
+                off = base + (int) (cons & m);
                 // at cons == prod this reads a stale header inside the mapping; it is not used then
                 int header = headerAt(off);
                 long more = prod ^ cons;
@@ -180,42 +214,86 @@ final class RingBufferConsumer {
                     }
                     discarded++;
                     cons += stride;
-                    publish(cons);
                     continue;
                 }
-                // a run of committed records with this same header, up to where the data or the
-                // limit ends (cons < runEnd as one subtraction; the clamp keeps the product exact)
-                // a record to emit has neither flag bit: the run's header is its length; its payload
-                // bytes are counted once per run (fewer values live across the inlined subscriber)
-                final int first = header;
-                final long runStart = emitted;
-                final long runEnd = Math.min(prod, cons + Math.min(limit - emitted, 1L << 32) * stride);
+                // a run of committed records with this same header (a record to emit has neither
+                // flag bit: the header is its length), up to where the data or the limit ends
+                run = header;
+                runStart = off;
+                final int step = (int) stride;
+                runPosition = cons;
+                runOffset = off;
+                runStride = step;
+                final int runEnd = off + (int) Math.min(prod - cons, Math.min(room, 1L << 32) * stride);
+                inRun = true;
+                boolean goOn;
                 while (true) {
-                    T value = decoder.decode(v.show(off + HEADER_SIZE, first));
-                    cons += stride;
-                    publish(cons);
-                    emitted++;
+                    T value = decoder.decode(v.show(off + HEADER_SIZE, run));
+                    off += step;
                     if (!out.accept(value)) {
-                        bytes += (emitted - runStart) * first;
-                        return emitted;
+                        goOn = false;
+                        break;
                     }
-                    off = base + (int) (cons & m);
                     header = headerAt(off);
-                    long same = (long) (header ^ first);
-                    // sign bit set iff cons < runEnd and the header is the run's. A break rather
-                    // than a do-while condition: C2 kept a dead lcmp alive for the back-edge
+                    int same = header ^ run;
+                    // sign bit set iff off < runEnd and the header is the run's. A break rather
+                    // than a do-while condition: C2 kept a dead compare alive for the back-edge
                     // safepoint's state (five instructions a record).
-                    if (((cons - runEnd) & ~(same | -same)) >= 0) {
+                    if (((off - runEnd) & ~(same | -same)) >= 0) {
+                        goOn = true;
                         break;
                     }
                 }
-                bytes += (emitted - runStart) * first;
+                inRun = false;
+                long records = (off - runStart) / step;
+                cons += off - runStart;
+                emitted += records;
+                bytes += records * run;
+                if (!goOn) {
+                    return emitted;
+                }
             }
         } finally {
+            if (inRun) {
+                // what the run emitted before the throw is consumed; the failing record is not
+                // (off moves past a record after its decode, before its onNext)
+                int done = off - runStart;
+                long records = done / ((run + HEADER_SIZE + 7) & ~7);
+                cons += done;
+                emitted += records;
+                bytes += records * run;
+            }
+            draining = false;
             consumerPos = cons;
+            if (cons != entry) {
+                publish(cons);
+            }
             tally[0] += bytes;
+            tally[1] += emitted;
         }
         return emitted;
+    }
+
+    /**
+     * For a cancel: publishes the position past the record being handed on when called from inside
+     * {@link #drain} (from the subscriber's {@code onNext}), so that a new reader of the ring can
+     * start there at once, and stops this consumer from publishing ever after (the new reader owns
+     * the position). From inside a batch's {@code onNext} it commits the batch. Otherwise the
+     * position is already published.
+     */
+    void relinquish() {
+        if (relinquished) {
+            return;
+        }
+        if (draining) {
+            int shownRecord = view.shownOffset() - HEADER_SIZE;
+            long past = runPosition + (shownRecord - runOffset) + runStride;
+            consumerPos = past;
+            publish(past);
+        } else if (batchOut) {
+            commitBatch(); // the batch was handed on
+        }
+        relinquished = true;
     }
 
     /**
@@ -242,6 +320,7 @@ final class RingBufferConsumer {
             }
             if ((header & DISCARD_BIT) == 0) {
                 batch.set(pos, prod, maxRecords);
+                batchOut = true;
                 result = batch;
                 break;
             }
@@ -257,13 +336,19 @@ final class RingBufferConsumer {
 
     /** Publishes the consumer position past the batch last returned by {@link #takeBatch}. */
     void commitBatch() {
+        if (!batchOut) {
+            return; // relinquish() committed it
+        }
+        batchOut = false;
         batch.walk(null);
         consumerPos = batch.end;
         publish(batch.end);
     }
 
-    /** Invalidates the view; call once, after the reader left and before unmapping. */
+    /** Invalidates the view and publishes nothing more; call once, after the reader left and before unmapping. */
     void close() {
+        relinquished = true;
+        batchOut = false;
         view.invalidate();
     }
 
@@ -320,16 +405,22 @@ final class RingBufferConsumer {
             final int most = max;
             final int base = dataOffset;
             final long m = mask;
+            // the run being walked, for the accounting if the action throws in it
+            boolean inRun = false;
+            int runStart = 0;
+            int len = 0;
+            int off = 0;
             try {
-                // the shape of drain(): runs of equal headers at a fixed stride, one exit branch
+                // the shape of drain(): runs of equal headers at a fixed stride carrying only the
+                // offset, one exit branch
                 while (true) {
-                    int off = base + (int) (pos & m);
+                    off = base + (int) (pos & m);
                     int header = headerAt(off);
                     long more = stop ^ pos;
                     long room = most - n;
                     long go = (more | -more) & (room | -room) & ~(long) header;
                     long take = go & ~(long) (header << 1);
-                    int len = header & ~(BUSY_BIT | DISCARD_BIT);
+                    len = header & ~(BUSY_BIT | DISCARD_BIT);
                     long stride = (len + HEADER_SIZE + 7) & ~7;
                     if (take >= 0) {
                         if (go >= 0) {
@@ -340,24 +431,35 @@ final class RingBufferConsumer {
                         continue;
                     }
                     final int first = header;
-                    final long runEnd = Math.min(stop, pos + (long) (most - n) * stride);
+                    final int step = (int) stride;
+                    final int runEnd = off + (int) Math.min(stop - pos, room * stride);
+                    runStart = off;
+                    inRun = true;
                     while (true) {
                         if (action != null) {
-                            action.accept(v.show(off + HEADER_SIZE, len));
+                            action.accept(v.show(off + HEADER_SIZE, first));
                         }
-                        n++;
-                        total += len;
-                        pos += stride;
-                        off = base + (int) (pos & m);
+                        off += step;
                         header = headerAt(off);
-                        long same = (long) (header ^ first);
-                        if (((pos - runEnd) & ~(same | -same)) >= 0) {
+                        int same = header ^ first;
+                        if (((off - runEnd) & ~(same | -same)) >= 0) {
                             break;
                         }
                     }
+                    inRun = false;
+                    int records = (off - runStart) / step;
+                    pos += off - runStart;
+                    n += records;
+                    total += (long) records * first;
                 }
             } finally {
                 // an action that throws still leaves a consistent batch: up to the record it saw
+                if (inRun) {
+                    int records = (off - runStart) / ((len + HEADER_SIZE + 7) & ~7);
+                    pos += off - runStart;
+                    n += records;
+                    total += (long) records * len;
+                }
                 end = pos;
                 count = n;
                 bytes = total;

@@ -19,8 +19,7 @@ import reactor.core.publisher.Operators;
  * One subscription to one ring buffer: the mapping, the subscription state and the
  * {@link PollSource} its loop reads. Opened at subscribe time by {@link #open}, closed exactly once
  * on the loop thread by {@link #closeOnLoop} (cancel, error, loop failure), which is the only place
- * that unmaps; {@link #close()} (the {@code Flux.using} cleanup) only asks for it and, off the loop
- * thread, waits until it happened.
+ * that unmaps; {@link #cancel()} only asks for it and, off the loop thread, waits until it happened.
  *
  * <p>States: OPEN (mapped, not registered) -> REGISTERED (the loop reads it) -> CLOSED. Reads
  * happen only on the loop thread while REGISTERED; the loop removes the source before closing it,
@@ -35,7 +34,8 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
     private final MappedMemory consumerPage;
     private final MappedMemory producerArea;
     private final RingBufferConsumer consumer;
-    private final long[] tally = new long[1];
+    /** Bytes and records of one drain call. */
+    private final long[] tally = new long[2];
 
     private RecordDecoder<? extends T> decoder;
     private boolean batches;
@@ -100,7 +100,7 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
         }
     }
 
-    /** Starts the records stream for {@code subscriber}: one subscriber per reader. */
+    /** Starts the records stream for {@code subscriber}; a reader serves one subscription. */
     void subscribeRecords(CoreSubscriber<? super T> subscriber, RecordDecoder<? extends T> decoder) {
         this.decoder = decoder;
         start(subscriber);
@@ -114,12 +114,15 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
     }
 
     private void start(CoreSubscriber<? super T> subscriber) {
-        if (actual != null) {
-            Operators.error(subscriber, new IllegalStateException("a ring buffer reader serves one subscriber"));
-            return;
-        }
         actual = subscriber;
-        subscriber.onSubscribe(this);
+        try {
+            subscriber.onSubscribe(this);
+        } catch (Throwable t) {
+            // against rule 2.13, but the mapping is ours: unmap it (not registered: closed here)
+            handshake.cancel();
+            handshake.awaitClosed(this);
+            throw t;
+        }
         handshake.register(this);
     }
 
@@ -130,18 +133,22 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
         handshake.request(n);
     }
 
+    /**
+     * Stops reading; the loop unmaps and closes everything after the current poll. Off the loop
+     * thread this waits until that happened (up to the close timeout), so that whoever cancelled
+     * can subscribe to the same ring again at once. On the loop thread (a cancel from inside
+     * {@code onNext}, as {@code take(n)} does) it cannot wait for its own caller: the consumer
+     * publishes the position past the record handed on and stops publishing, so a new subscription
+     * starts there while this one finishes.
+     */
     @Override
     public void cancel() {
         cancelSeen = true;
+        if (handshake.loop().inLoop()) {
+            consumer.relinquish();
+        }
         handshake.cancel();
-    }
-
-    /**
-     * The {@code Flux.using} cleanup: asks the loop to close the reader and, unless called on the
-     * loop thread (then the loop closes it as soon as the current poll returns), waits for it.
-     */
-    void close() {
-        handshake.close(this);
+        handshake.awaitClosed(this);
     }
 
     /** Whether {@link #closeOnLoop} ran (the ring is unmapped). */
@@ -198,15 +205,15 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
 
     private long pollRecords(long limit) {
         tally[0] = 0;
-        long emitted = 0;
+        tally[1] = 0;
         try {
-            emitted = consumer.drain(limit, decoder, this, tally);
+            return consumer.drain(limit, decoder, this, tally);
         } finally {
-            if (tally[0] > 0 || emitted > 0) {
-                metrics.received(emitted, tally[0]);
+            // also what was emitted before a decoder or subscriber threw
+            if (tally[1] > 0) {
+                metrics.received(tally[1], tally[0]);
             }
         }
-        return emitted;
     }
 
     @SuppressWarnings("unchecked")

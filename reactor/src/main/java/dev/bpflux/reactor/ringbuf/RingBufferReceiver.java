@@ -6,7 +6,6 @@ import dev.bpflux.reactor.RecordDecoder;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Operators;
 
 /**
  * Streams a {@code BPF_MAP_TYPE_RINGBUF} (Linux 5.8+) as a cold {@link Flux}, reading records in
@@ -59,16 +58,16 @@ public final class RingBufferReceiver {
     }
 
     /**
-     * One element per record: {@code decoder} reads the record in place and the consumer position
-     * moves past it as soon as the decoder returned. Discarded records are skipped. A decoder that
-     * throws ends the stream with {@code onError}.
+     * One element per record: {@code decoder} reads the record in place (the view is reused for
+     * the next record once it returned: return a value, not the view). The consumer position moves
+     * past the records of one read of up to {@link RingBufferOptions#batchSize()} records when the
+     * reader is done with them, and past the record handed on at once when the subscriber cancels
+     * from inside {@code onNext}. Discarded records are skipped. A decoder that throws ends the
+     * stream with {@code onError}, its record unconsumed.
      */
     public <T> Flux<T> receive(RecordDecoder<T> decoder) {
         Objects.requireNonNull(decoder, "decoder");
-        return Flux.using(this::<T>open,
-                        reader -> Flux.<T>from(s -> reader.subscribeRecords(Operators.toCoreSubscriber(s), decoder)),
-                        RingBufferReader::close)
-                .name(options.name());
+        return new RingBufferFlux<T>(sources, options, decoder).name(options.name());
     }
 
     /**
@@ -77,14 +76,7 @@ public final class RingBufferReceiver {
      * after {@code onNext} returned, so a batch is only valid during {@code onNext}.
      */
     public Flux<RecordBatch> receiveBatches() {
-        return Flux.using(this::<RecordBatch>open,
-                        reader -> Flux.<RecordBatch>from(s -> reader.subscribeBatches(Operators.toCoreSubscriber(s))),
-                        RingBufferReader::close)
-                .name(options.name());
-    }
-
-    private <T> RingBufferReader<T> open() throws Exception {
-        return RingBufferReader.open(sources.call(), options);
+        return new RingBufferFlux<RecordBatch>(sources, options, null).name(options.name());
     }
 
     @Override

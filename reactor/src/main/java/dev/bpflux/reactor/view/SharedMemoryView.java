@@ -78,7 +78,7 @@ public final class SharedMemoryView extends AbstractByteBuf {
     }
 
     /** Where the shown bytes start in the memory. */
-    private int offset() {
+    public int shownOffset() {
         return RAW ? (int) (address - memoryAddress) : base;
     }
 
@@ -141,21 +141,21 @@ public final class SharedMemoryView extends AbstractByteBuf {
     @Override
     public ByteBuf getBytes(int index, byte[] dst, int dstIndex, int length) {
         checkDstIndex(index, length, dstIndex, dst.length);
-        memory.get(offset() + index, dst, dstIndex, length);
+        memory.get(shownOffset() + index, dst, dstIndex, length);
         return this;
     }
 
     @Override
     public ByteBuf getBytes(int index, ByteBuf dst, int dstIndex, int length) {
         checkDstIndex(index, length, dstIndex, dst.capacity());
-        dst.setBytes(dstIndex, memory.slice(offset() + index, length));
+        dst.setBytes(dstIndex, memory.slice(shownOffset() + index, length));
         return this;
     }
 
     @Override
     public ByteBuf getBytes(int index, ByteBuffer dst) {
         checkIndex(index, dst.remaining());
-        dst.put(memory.slice(offset() + index, dst.remaining()));
+        dst.put(memory.slice(shownOffset() + index, dst.remaining()));
         return this;
     }
 
@@ -169,20 +169,20 @@ public final class SharedMemoryView extends AbstractByteBuf {
     @Override
     public int getBytes(int index, GatheringByteChannel out, int length) throws IOException {
         checkIndex(index, length);
-        return out.write(memory.slice(offset() + index, length));
+        return out.write(memory.slice(shownOffset() + index, length));
     }
 
     @Override
     public int getBytes(int index, FileChannel out, long position, int length) throws IOException {
         checkIndex(index, length);
-        return out.write(memory.slice(offset() + index, length), position);
+        return out.write(memory.slice(shownOffset() + index, length), position);
     }
 
     @Override
     public ByteBuf copy(int index, int length) {
         checkIndex(index, length);
         byte[] bytes = new byte[length];
-        memory.get(offset() + index, bytes, 0, length);
+        memory.get(shownOffset() + index, bytes, 0, length);
         return alloc().heapBuffer(length).writeBytes(bytes);
     }
 
@@ -195,7 +195,7 @@ public final class SharedMemoryView extends AbstractByteBuf {
     @Override
     public ByteBuffer nioBuffer(int index, int length) {
         checkIndex(index, length);
-        return memory.slice(offset() + index, length).order(ByteOrder.BIG_ENDIAN);
+        return memory.slice(shownOffset() + index, length).order(ByteOrder.BIG_ENDIAN);
     }
 
     @Override

@@ -52,6 +52,48 @@ class RingBufferReceiverKernelTest {
     }
 
     @Test
+    void takeThenRepeatReadsEveryRecordOnceAcrossSubscriptions() {
+        // take(n) cancels inside onNext and repeat() subscribes again before the first reader's
+        // drain call returned: each new reader starts right after the last record handed on
+        try (RingBufferProducer producer = RingBufferProducer.create(1 << 20, 500)) {
+            producer.trigger(4);
+            List<Long> got = RingBufferReceiver.create(producer.ring(), RingBufferOptions.create())
+                    .receive(SEQ).take(7).repeat(199).collectList().block(TIMEOUT);
+            assertEquals(1400, got.size());
+            for (int i = 0; i < got.size(); i++) {
+                assertEquals(i, got.get(i), "record " + i + " of 1400 (no record lost or read twice)");
+            }
+        }
+    }
+
+    @Test
+    void aSubscriberThatThrowsFromOnSubscribeLeavesNothingMapped() {
+        try (RingBufferProducer producer = RingBufferProducer.create(1 << 16, 1)) {
+            long maps = ProcessResources.bpfMappings();
+            RingBufferReceiver.create(producer.ring(), RingBufferOptions.create()).receive(SEQ)
+                    .subscribe(new reactor.core.CoreSubscriber<Long>() {
+                        @Override
+                        public void onSubscribe(org.reactivestreams.Subscription s) {
+                            throw new IllegalStateException("broken subscriber");
+                        }
+
+                        @Override
+                        public void onNext(Long value) {
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                        }
+
+                        @Override
+                        public void onComplete() {
+                        }
+                    });
+            assertEquals(maps, ProcessResources.bpfMappings(), "the ring's two mappings are gone");
+        }
+    }
+
+    @Test
     void readsOnlyWhatWasRequestedSoTheProducerDrops() {
         int ringSize = 16384; // 682 records of 24 bytes (16 + 8 header)
         try (RingBufferProducer producer = RingBufferProducer.create(ringSize, 500)) {
