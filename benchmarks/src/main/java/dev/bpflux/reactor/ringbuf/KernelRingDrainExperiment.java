@@ -14,11 +14,13 @@ import reactor.core.publisher.Operators;
 /**
  * Diagnosis of the {@code Flux<T>} drain gap: {@link RingBufferConsumer#drain} over the kernel's
  * own ring (filled by the benchmark producer), called directly on this thread, with the sink a
- * plain lambda ({@code direct}), the receive() subscriber chain ({@code reactor}) or a copy of
- * RingBufferReader's sink ({@code readerlike}; a second argument uses the comparison harness's
- * subscriber). Prints thread CPU and wall time per record. Measured 2026-11-23: 2.9, 3.2, 3.3 and
- * 3.4 ns, against 7.5 ns for the same records through {@link RingBufferReceiver} on its loop
- * thread ({@link ReceiverDrainExperiment}). Needs root.
+ * plain lambda ({@code direct}), a {@code Flux.using} + {@code BaseSubscriber} chain (what
+ * receive() had until 15:00; {@code reactor}) or a copy of RingBufferReader's sink
+ * ({@code readerlike}; a second argument uses the comparison harness's subscriber, whose latch is
+ * never reached here). Prints thread CPU and wall time per record. Measured 2026-11-23 14:20: 2.9,
+ * 3.2, 3.3 and 3.4 ns, against 7.5 ns for the same records through {@link RingBufferReceiver} on
+ * its loop thread ({@link ReceiverDrainExperiment}); 15:42, after the drain loop carried only its
+ * offset: 2.45 ns ({@code direct}) and 2.9 ns ({@code readerlike x}), against 5.3-5.6 ns. Needs root.
  */
 public class KernelRingDrainExperiment {
     static long sum;

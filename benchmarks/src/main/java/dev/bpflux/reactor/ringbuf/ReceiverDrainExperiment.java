@@ -12,8 +12,10 @@ import reactor.core.publisher.BaseSubscriber;
 /**
  * The other half of {@link KernelRingDrainExperiment}: the same producer drained through
  * {@code RingBufferReceiver.receive(decoder)} as the comparison harness does, printing wall time
- * and the loop thread's CPU time per record (7.3-7.5 ns CPU on 2026-11-23: the loop thread, not
- * waiting, spends the extra 4 ns; no syscalls per drain call, per strace). Needs root.
+ * and the loop thread's CPU time per record (7.3-7.5 ns CPU on 2026-11-23 14:20: the loop thread,
+ * not waiting, spends the extra 4 ns; no syscalls per drain call, per strace; 5.3-5.6 ns at 15:42,
+ * see docs/performance.md for the steps). Its subscriber's latch is counted down once per round:
+ * the rare call in {@code onNext} that made C2 keep the drain loop's values on the stack. Needs root.
  */
 public class ReceiverDrainExperiment {
     static final class Drainer extends BaseSubscriber<long[]> {
