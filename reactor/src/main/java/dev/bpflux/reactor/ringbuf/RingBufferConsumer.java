@@ -189,15 +189,10 @@ final class RingBufferConsumer {
         long cons = entry;
         long emitted = 0;
         long bytes = 0;
-        // the run being emitted, for the accounting if a decoder or subscriber throws in it
-        boolean inRun = false;
-        int runStart = 0;
-        int run = 0;
-        int off = 0;
         draining = true;
         try {
             while (true) {
-                off = base + (int) (cons & m);
+                int off = base + (int) (cons & m);
                 // at cons == prod this reads a stale header inside the mapping; it is not used then
                 int header = headerAt(off);
                 long more = prod ^ cons;
@@ -218,51 +213,45 @@ final class RingBufferConsumer {
                 }
                 // a run of committed records with this same header (a record to emit has neither
                 // flag bit: the header is its length), up to where the data or the limit ends
-                run = header;
-                runStart = off;
+                final int run = header;
+                final int runStart = off;
                 final int step = (int) stride;
                 runPosition = cons;
                 runOffset = off;
                 runStride = step;
                 final int runEnd = off + (int) Math.min(prod - cons, Math.min(room, 1L << 32) * stride);
-                inRun = true;
-                boolean goOn;
-                while (true) {
-                    T value = decoder.decode(v.show(off + HEADER_SIZE, run));
-                    off += step;
-                    if (!out.accept(value)) {
-                        goOn = false;
-                        break;
+                boolean goOn = false;
+                try {
+                    while (true) {
+                        T value = decoder.decode(v.show(off + HEADER_SIZE, run));
+                        off += step;
+                        if (!out.accept(value)) {
+                            break;
+                        }
+                        header = headerAt(off);
+                        int same = header ^ run;
+                        // sign bit set iff off < runEnd and the header is the run's. A break rather
+                        // than a do-while condition: C2 kept a dead compare alive for the back-edge
+                        // safepoint's state (five instructions a record).
+                        if (((off - runEnd) & ~(same | -same)) >= 0) {
+                            goOn = true;
+                            break;
+                        }
                     }
-                    header = headerAt(off);
-                    int same = header ^ run;
-                    // sign bit set iff off < runEnd and the header is the run's. A break rather
-                    // than a do-while condition: C2 kept a dead compare alive for the back-edge
-                    // safepoint's state (five instructions a record).
-                    if (((off - runEnd) & ~(same | -same)) >= 0) {
-                        goOn = true;
-                        break;
-                    }
+                } finally {
+                    // also when a decoder or subscriber throws: what the run emitted is consumed,
+                    // the failing record is not (off moves past a record after its decode, before
+                    // its onNext)
+                    long records = (off - runStart) / step;
+                    cons += off - runStart;
+                    emitted += records;
+                    bytes += records * run;
                 }
-                inRun = false;
-                long records = (off - runStart) / step;
-                cons += off - runStart;
-                emitted += records;
-                bytes += records * run;
                 if (!goOn) {
                     return emitted;
                 }
             }
         } finally {
-            if (inRun) {
-                // what the run emitted before the throw is consumed; the failing record is not
-                // (off moves past a record after its decode, before its onNext)
-                int done = off - runStart;
-                long records = done / ((run + HEADER_SIZE + 7) & ~7);
-                cons += done;
-                emitted += records;
-                bytes += records * run;
-            }
             draining = false;
             consumerPos = cons;
             if (cons != entry) {
@@ -405,22 +394,17 @@ final class RingBufferConsumer {
             final int most = max;
             final int base = dataOffset;
             final long m = mask;
-            // the run being walked, for the accounting if the action throws in it
-            boolean inRun = false;
-            int runStart = 0;
-            int len = 0;
-            int off = 0;
             try {
                 // the shape of drain(): runs of equal headers at a fixed stride carrying only the
                 // offset, one exit branch
                 while (true) {
-                    off = base + (int) (pos & m);
+                    int off = base + (int) (pos & m);
                     int header = headerAt(off);
                     long more = stop ^ pos;
                     long room = most - n;
                     long go = (more | -more) & (room | -room) & ~(long) header;
                     long take = go & ~(long) (header << 1);
-                    len = header & ~(BUSY_BIT | DISCARD_BIT);
+                    int len = header & ~(BUSY_BIT | DISCARD_BIT);
                     long stride = (len + HEADER_SIZE + 7) & ~7;
                     if (take >= 0) {
                         if (go >= 0) {
@@ -433,33 +417,29 @@ final class RingBufferConsumer {
                     final int first = header;
                     final int step = (int) stride;
                     final int runEnd = off + (int) Math.min(stop - pos, room * stride);
-                    runStart = off;
-                    inRun = true;
-                    while (true) {
-                        if (action != null) {
-                            action.accept(v.show(off + HEADER_SIZE, first));
+                    final int runStart = off;
+                    try {
+                        while (true) {
+                            if (action != null) {
+                                action.accept(v.show(off + HEADER_SIZE, first));
+                            }
+                            off += step;
+                            header = headerAt(off);
+                            int same = header ^ first;
+                            if (((off - runEnd) & ~(same | -same)) >= 0) {
+                                break;
+                            }
                         }
-                        off += step;
-                        header = headerAt(off);
-                        int same = header ^ first;
-                        if (((off - runEnd) & ~(same | -same)) >= 0) {
-                            break;
-                        }
+                    } finally {
+                        // also when the action throws: the batch goes up to the record it saw
+                        int records = (off - runStart) / step;
+                        pos += off - runStart;
+                        n += records;
+                        total += (long) records * first;
                     }
-                    inRun = false;
-                    int records = (off - runStart) / step;
-                    pos += off - runStart;
-                    n += records;
-                    total += (long) records * first;
                 }
             } finally {
                 // an action that throws still leaves a consistent batch: up to the record it saw
-                if (inRun) {
-                    int records = (off - runStart) / ((len + HEADER_SIZE + 7) & ~7);
-                    pos += off - runStart;
-                    n += records;
-                    total += (long) records * len;
-                }
                 end = pos;
                 count = n;
                 bytes = total;
