@@ -11,6 +11,7 @@ import dev.bpflux.link.PerfEventLink;
 import dev.bpflux.sys.OwnedFd;
 import dev.bpflux.sys.PerfEventAttr;
 import dev.bpflux.sys.PerfEvents;
+import dev.bpflux.sys.SyscallTrigger;
 import dev.bpflux.testing.KernelRequirements;
 import dev.bpflux.testing.KernelTest;
 import java.io.IOException;
@@ -52,7 +53,7 @@ class AttachTest {
             }
             Path existing = Files.createFile(dir.resolve("file"));
             // Only this thread counts: the JVM's other threads make syscalls too.
-            obj.global("target_tid").writeInt(Trigger.gettid());
+            obj.global("target_tid").writeInt(SyscallTrigger.gettid());
             Path missing = dir.resolve("missing");
             try (BpfLink a = obj.program("on_unlink_entry").attach(); BpfLink b = obj.program("on_unlink_exit").attach()) {
                 assertEquals(0, Trigger.unlink(existing));
@@ -74,7 +75,7 @@ class AttachTest {
             int k = 3;
             int pgid;
             // Only this thread counts: the JVM's other threads make syscalls too.
-            obj.global("target_tid").writeInt(Trigger.gettid());
+            obj.global("target_tid").writeInt(SyscallTrigger.gettid());
             try (BpfLink a = obj.program("on_uprobe").attach(at); BpfLink b = obj.program("on_uretprobe").attach(at)) {
                 pgid = Trigger.getpgid(k);
             }
@@ -106,7 +107,7 @@ class AttachTest {
                 return;
             }
             // Only this thread counts: the JVM's other threads make syscalls too.
-            obj.global("target_tid").writeInt(Trigger.gettid());
+            obj.global("target_tid").writeInt(SyscallTrigger.gettid());
             Path missing = dir.resolve("missing");
             try (BpfLink a = obj.program("on_unlink_kprobe").attach();
                  BpfLink b = obj.program("on_unlink_kretprobe").attach();
@@ -138,7 +139,7 @@ class AttachTest {
                 return;
             }
             // Only this thread counts: the JVM's other threads open files too.
-            obj.global("target_tid").writeInt(Trigger.gettid());
+            obj.global("target_tid").writeInt(SyscallTrigger.gettid());
             try (BpfLink link = obj.program("check_file_open").attach()) {
                 for (int i = 0; i < 3; i++) {
                     try (InputStream in = Files.newInputStream(file)) {

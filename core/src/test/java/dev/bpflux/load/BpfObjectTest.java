@@ -9,6 +9,7 @@ import dev.bpflux.BpfException;
 import dev.bpflux.link.BpfLink;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.prog.TestRunResult;
+import dev.bpflux.sys.SyscallTrigger;
 import dev.bpflux.testing.KernelTest;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class BpfObjectTest {
                 .withStringVariable("cfg_name", "bpflux").withVariable("cfg_flag", true);
         try (BpfObject obj = BpfObject.load(CORPUS.resolve("globals.bpf.o"), opts)) {
             // Only this thread counts: the JVM's other threads make syscalls too.
-            obj.global("target_tid").writeInt(Trigger.gettid());
+            obj.global("target_tid").writeInt(SyscallTrigger.gettid());
             try (BpfLink link = obj.program("copy_config").attach()) {
                 Trigger.getpid(2);
             }
@@ -60,7 +61,7 @@ class BpfObjectTest {
         try {
             try (BpfObject obj = BpfObject.load(CORPUS.resolve("globals.bpf.o"),
                     LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid()))) {
-                obj.global("target_tid").writeInt(Trigger.gettid()); // the JVM's other threads make syscalls too
+                obj.global("target_tid").writeInt(SyscallTrigger.gettid()); // the JVM's other threads make syscalls too
                 BpfLink link = obj.program("copy_config").attach();
                 obj.pinAll(dir);
                 link.pin(dir.resolve("link"));
@@ -102,7 +103,7 @@ class BpfObjectTest {
         try (BpfObject obj = BpfObject.load(CORPUS.resolve("subprogs.bpf.o"),
                 LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid()))) {
             // Only this thread counts: the JVM's other threads make syscalls too.
-            obj.global("target_tid").writeInt(Trigger.gettid());
+            obj.global("target_tid").writeInt(SyscallTrigger.gettid());
             try (BpfLink link = obj.program("prog_tp").attach()) {
                 Trigger.getpid(4);
             }
@@ -121,7 +122,7 @@ class BpfObjectTest {
                 LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid()))) {
             int k = 5;
             // Only this thread counts: the JVM's other threads make syscalls too.
-            int tid = Trigger.gettid();
+            int tid = SyscallTrigger.gettid();
             obj.global("target_tid").writeInt(tid);
             try (BpfLink a = obj.program("on_tp").attach(); BpfLink b = obj.program("on_raw_tp").attach();
                  BpfLink c = obj.program("on_tp_btf").attach()) {

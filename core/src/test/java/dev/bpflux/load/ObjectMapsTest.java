@@ -12,6 +12,7 @@ import dev.bpflux.link.BpfLink;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.map.MapInfo;
 import dev.bpflux.obj.BpfObjectSpec;
+import dev.bpflux.sys.SyscallTrigger;
 import dev.bpflux.testing.KernelTest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -65,7 +66,7 @@ class ObjectMapsTest {
             assertTrue(obj.map("jump_table").lookup(u32(1)) != null);
             // Each thread has its own task storage value; the JVM's other threads make syscalls too
             // (getpid among them, which exercise_maps counts): both programs count this thread only.
-            tid = Trigger.gettid();
+            tid = SyscallTrigger.gettid();
             obj.global("mirrored_tid").writeInt(tid);
             obj.global("target_tid").writeInt(tid);
             try (BpfLink a = obj.program("exercise_maps").attach(); BpfLink b = obj.program("count_task").attach()) {
@@ -149,7 +150,7 @@ class ObjectMapsTest {
         }
         try (BpfObject obj = BpfObject.load(BpfObjectTest.CORPUS.resolve("kptr.bpf.o"),
                 LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid()))) {
-            int tid = Trigger.gettid();
+            int tid = SyscallTrigger.gettid();
             obj.global("target_tid").writeInt(tid);
             try (BpfLink link = obj.program("stash_task").attach()) {
                 Trigger.getpid(1);

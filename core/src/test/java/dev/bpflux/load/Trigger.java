@@ -18,13 +18,6 @@ final class Trigger {
         static native int getpgid(int pid);
 
         static native int unlink(String path);
-
-        static native int gettid();
-    }
-
-    /** The calling thread's kernel thread id (glibc 2.30+). */
-    static int gettid() {
-        return Libc.gettid();
     }
 
     static void getpid(int times) {
