@@ -22,13 +22,10 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "target_thread.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __s32 target_tgid = 0;
-/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
- * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
-__u32 target_tid = 0;
 
 __u64 entry_calls = 0;
 __s32 entry_dfd = 0;
@@ -36,13 +33,6 @@ char entry_name[64] = {};
 __u64 exit_calls = 0;
 __s32 exit_ret = 0;
 char exit_name[64] = {};
-
-static bool from_target(void)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-
-	return (id >> 32) == target_tgid && (!target_tid || (__u32)id == target_tid);
-}
 
 SEC("fentry/do_unlinkat")
 int BPF_PROG(on_unlink_entry, int dfd, struct filename *name)

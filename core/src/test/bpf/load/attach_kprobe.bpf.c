@@ -26,13 +26,10 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "target_thread.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __s32 target_tgid = 0;
-/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
- * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
-__u32 target_tid = 0;
 
 __u64 kprobe_calls = 0;
 char kprobe_name[64] = {};
@@ -40,13 +37,6 @@ __u64 kretprobe_calls = 0;
 __s32 kretprobe_ret = 0;
 __u64 ksyscall_calls = 0;
 __s32 ksyscall_arg = 0;
-
-static bool from_target(void)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-
-	return (id >> 32) == target_tgid && (!target_tid || (__u32)id == target_tid);
-}
 
 SEC("kprobe/do_unlinkat")
 int BPF_KPROBE(on_unlink_kprobe, int dfd, struct filename *name)

@@ -22,15 +22,12 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "target_thread.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define EPERM 1
 
-const volatile __s32 target_tgid = 0;
-/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
- * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
-__u32 target_tid = 0;
 
 __u64 deny_ino = 0;
 __u64 opens = 0;
@@ -41,9 +38,7 @@ int BPF_PROG(check_file_open, struct file *file, int ret)
 {
 	if (ret != 0)
 		return -EPERM;
-	__u64 id = bpf_get_current_pid_tgid();
-
-	if ((id >> 32) != target_tgid || (target_tid && (__u32)id != target_tid))
+	if (!from_target())
 		return 0;
 
 	__u64 ino = file->f_inode->i_ino;

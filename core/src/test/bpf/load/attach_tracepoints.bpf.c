@@ -30,13 +30,10 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "target_thread.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __s32 target_tgid = 0;
-/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
- * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
-__u32 target_tid = 0;
 const volatile __s64 target_syscall = 39;
 
 __u64 tp_calls = 0;
@@ -44,13 +41,6 @@ __s64 tp_last_id = 0;
 __u64 raw_tp_calls = 0;
 __u64 tp_btf_calls = 0;
 __s32 tp_btf_last_tid = 0;
-
-static bool from_target(void)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-
-	return (id >> 32) == target_tgid && (!target_tid || (__u32)id == target_tid);
-}
 
 struct syscalls_enter_getpid_record {
 	__u64 common;

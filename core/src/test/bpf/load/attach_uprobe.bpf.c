@@ -19,25 +19,15 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "target_thread.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __s32 target_tgid = 0;
-/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
- * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
-__u32 target_tid = 0;
 
 __u64 uprobe_calls = 0;
 __s64 uprobe_arg1 = 0;
 __u64 uretprobe_calls = 0;
 __s64 uretprobe_ret = 0;
-
-static bool from_target(void)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-
-	return (id >> 32) == target_tgid && (!target_tid || (__u32)id == target_tid);
-}
 
 SEC("uprobe")
 int BPF_KPROBE(on_uprobe, long arg1)

@@ -33,13 +33,10 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include "target_thread.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __s32 target_tgid = 0;
-/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
- * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
-__u32 target_tid = 0;
 const volatile __u32 cfg_multiplier = 1;
 const volatile __u64 cfg_magic = 0;
 const volatile char cfg_name[16] = "default";
@@ -67,9 +64,7 @@ __u64 out_pair_sum = 0;
 SEC("tp/syscalls/sys_enter_getpid")
 int copy_config(void *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-
-	if ((id >> 32) != target_tgid || (target_tid && (__u32)id != target_tid))
+	if (!from_target())
 		return 0;
 
 	__u64 n = ++calls;

@@ -24,15 +24,13 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "target_thread.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 extern struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;
 extern void bpf_task_release(struct task_struct *p) __ksym;
 
-const volatile __s32 target_tgid = 0;
-
-__u32 target_tid = 0;
 __u64 swaps = 0;
 __u64 released = 0;
 
@@ -53,9 +51,7 @@ struct {
 SEC("tp_btf/sys_enter")
 int BPF_PROG(stash_task, struct pt_regs *regs, long id)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-
-	if ((pid_tgid >> 32) != target_tgid || (target_tid && (__u32)pid_tgid != target_tid))
+	if (!from_target())
 		return 0;
 
 	__u32 zero = 0;

@@ -38,39 +38,35 @@
  *   tail_target    tp (no attach point): reached only through jump_table; bss tail_calls++.
  *   count_task     tp_btf/sys_enter: for target_tgid's syscalls increments the calling
  *                  task's task_storage_map value (created on first use); bss
- *                  task_storage_value mirrors the value of thread mirrored_tid (bss, set
- *                  by user space; 0: whichever thread ran last). Every thread of the
- *                  process has its own value, and a JVM's other threads make syscalls
- *                  too, so a test names the thread it counts.
+ *                  task_storage_value mirrors the value of thread target_tid (0:
+ *                  whichever thread ran last). Every thread of the process has its own
+ *                  value, and a JVM's other threads make syscalls too, so a test names
+ *                  the thread it counts.
  *   locked_add     tc (SCHED_CLS, run with BPF_PROG_TEST_RUN on any 14+ byte packet):
  *                  spin_lock_map[0].count += 1 under the lock; returns 0 (TC_ACT_OK).
  *                  (Tracing programs may not use bpf_spin_lock, hence tc.)
  *
- * A test: set target_tgid to its pid, load, set target_tid and mirrored_tid to the calling
- * thread, attach exercise_maps and count_task, call getpid() k times, then expect: hash_map[1]
- * == array_map[0] == bss calls == k, array_map[1] == the thread,
+ * A test: set target_tgid to its pid, load, set target_tid to the calling thread, attach
+ * exercise_maps and count_task, call getpid() k times, then expect: hash_map[1] ==
+ * array_map[0] == bss calls == k, array_map[1] == the thread,
  * tail_calls == k, per-CPU values summed == k, lru maps [tid] == k, k ring buffer records
  * 1..k, queue pops 1,2,.. (oldest first) and stack pops k,k-1,.. (newest first), bloom
  * lookup of 1000+1 found, inner_a[0] == k and inner_b[0] == 100 * k (through outer_array[1]
  * and outer_hash[3], which both point at inner_b: 2 * 50 * k), bpflux_pinned pinned and
- * == k, task_storage_value >= k with mirrored_tid = the calling thread; test-run locked_add
- * n times and expect count == n.
+ * == k, task_storage_value >= k; test-run locked_add n times and expect count == n.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include "target_thread.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-const volatile __s32 target_tgid = 0;
 
 __u64 calls = 0;
 __u64 tail_calls = 0;
 __u64 ringbuf_errors = 0;
 __u64 perf_errors = 0;
 __u64 task_storage_value = 0;
-__u32 mirrored_tid = 0;
-__u32 target_tid = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -237,11 +233,10 @@ static void add_inner(void *outer, __u32 outer_key, __u64 delta)
 SEC("tp/syscalls/sys_enter_getpid")
 int exercise_maps(void *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)id;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u32 key = 1;
 
-	if ((id >> 32) != target_tgid || (target_tid && tid != target_tid))
+	if (!from_target())
 		return 0;
 
 	__u64 n = __sync_fetch_and_add(&calls, 1) + 1;
@@ -307,7 +302,7 @@ int BPF_PROG(count_task, struct pt_regs *regs, long syscall_id)
 					 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (v) {
 		__sync_fetch_and_add(v, 1);
-		if (!mirrored_tid || (__u32)bpf_get_current_pid_tgid() == mirrored_tid)
+		if (!target_tid || (__u32)bpf_get_current_pid_tgid() == target_tid)
 			task_storage_value = *v;
 	}
 	return 0;

@@ -26,13 +26,10 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include "target_thread.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __s32 target_tgid = 0;
-/* .bss, set by user space before it attaches: only this thread counts (0: every thread of
- * target_tgid). A JVM's other threads make syscalls too, on the other CPU. */
-__u32 target_tid = 0;
 
 __u64 calls = 0;
 __u64 tp_result = 0;
@@ -75,9 +72,7 @@ __noinline int shared_compute(int x)
 SEC("tp/syscalls/sys_enter_getpid")
 int prog_tp(void *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-
-	if ((id >> 32) != target_tgid || (target_tid && (__u32)id != target_tid))
+	if (!from_target())
 		return 0;
 	calls++;
 	tp_result = shared_compute((int)calls);

@@ -65,9 +65,8 @@ class ObjectMapsTest {
             // jump_table[1] holds tail_target, filled after the programs loaded.
             assertTrue(obj.map("jump_table").lookup(u32(1)) != null);
             // Each thread has its own task storage value; the JVM's other threads make syscalls too
-            // (getpid among them, which exercise_maps counts): both programs count this thread only.
+            // (getpid among them, which exercise_maps counts): target_tid names this thread to both programs.
             tid = SyscallTrigger.gettid();
-            obj.global("mirrored_tid").writeInt(tid);
             obj.global("target_tid").writeInt(tid);
             try (BpfLink a = obj.program("exercise_maps").attach(); BpfLink b = obj.program("count_task").attach()) {
                 Trigger.getpid(k);
