@@ -4,15 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpflux.load.BpfObject;
-import dev.bpflux.load.LoadOptions;
 import dev.bpflux.reactor.RecordEncoder;
 import dev.bpflux.reactor.WaitStrategy;
 import dev.bpflux.reactor.poll.PollLoop;
 import dev.bpflux.reactor.testing.ProcessResources;
+import dev.bpflux.reactor.testing.UserRingBufferDrainProgram;
 import dev.bpflux.sys.ProcessCalls;
 import dev.bpflux.testing.KernelTest;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -29,23 +28,11 @@ import reactor.test.StepVerifier;
  */
 @KernelTest
 class UserRingBufferSenderKernelTest {
-    private static final Path OBJECT = Path.of("src/test/bpf/user_ringbuf.bpf.o");
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     /** 8-byte samples take 16 bytes with their header: a 256 KiB ring holds exactly this many. */
     private static final int FITS = 256 * 1024 / 16;
     private static final RecordEncoder<Long> SEQ = RecordEncoder.fixed(8, (v, out) -> out.writeLongLE(v));
 
-    private static BpfObject load() {
-        BpfObject obj = BpfObject.load(OBJECT, LoadOptions.defaults()
-                .withVariable("target_tgid", (int) ProcessHandle.current().pid()));
-        try {
-            obj.program("drain").attach();
-            return obj;
-        } catch (RuntimeException e) {
-            obj.close();
-            throw e;
-        }
-    }
 
     /** Runs the draining program every millisecond (getsid from this process) until closed. */
     private static final class Drainer implements AutoCloseable {
@@ -108,7 +95,7 @@ class UserRingBufferSenderKernelTest {
         int fits = 256 * 1024 / 24;
         long n = 18L * fits;
         RecordEncoder<Long> padded = RecordEncoder.fixed(16, (v, out) -> out.writeLongLE(v).writeLongLE(~v));
-        try (BpfObject obj = load()) {
+        try (BpfObject obj = UserRingBufferDrainProgram.load()) {
             RingBufferOptions options = RingBufferOptions.create().withName("user-rb-sender");
             AtomicLong requested = new AtomicLong();
             AtomicLong misnumbered = new AtomicLong();
@@ -159,7 +146,7 @@ class UserRingBufferSenderKernelTest {
 
     @Test
     void cancelFromInsideTheStreamStopsAfterThatSampleAndCloses() {
-        try (BpfObject obj = load(); Drainer drainer = new Drainer().start()) {
+        try (BpfObject obj = UserRingBufferDrainProgram.load(); Drainer drainer = new Drainer().start()) {
             long maps = ProcessResources.bpfMappings();
             long fds = ProcessResources.openFds();
             AtomicLong requested = new AtomicLong();
@@ -185,7 +172,7 @@ class UserRingBufferSenderKernelTest {
 
     @Test
     void disposeWhileWaitingForRoomUnmapsBeforeItReturns() {
-        try (BpfObject obj = load()) {
+        try (BpfObject obj = UserRingBufferDrainProgram.load()) {
             long maps = ProcessResources.bpfMappings();
             AtomicLong results = new AtomicLong();
             AtomicBoolean cancelled = new AtomicBoolean();
@@ -204,7 +191,7 @@ class UserRingBufferSenderKernelTest {
 
     @Test
     void aThrowingEncoderEndsWithItsErrorAndItsSampleIsDiscarded() {
-        try (BpfObject obj = load()) {
+        try (BpfObject obj = UserRingBufferDrainProgram.load()) {
             long maps = ProcessResources.bpfMappings();
             AtomicBoolean cancelled = new AtomicBoolean();
             RecordEncoder<Long> failsAtFive = RecordEncoder.fixed(8, (v, out) -> {
@@ -228,7 +215,7 @@ class UserRingBufferSenderKernelTest {
 
     @Test
     void anUpstreamErrorEndsTheStreamAndAnOversizedSampleIsAnError() {
-        try (BpfObject obj = load()) {
+        try (BpfObject obj = UserRingBufferDrainProgram.load()) {
             UserRingBufferSender sender = UserRingBufferSender.create(obj.map("user_rb"), RingBufferOptions.create());
             StepVerifier.create(sender.send(Flux.concat(Flux.just(1L, 2L), Flux.error(new IllegalStateException("upstream"))),
                             SEQ))
@@ -245,12 +232,12 @@ class UserRingBufferSenderKernelTest {
     @Test
     void loadsOnSubscribeAndClosesWhatItLoadedWhenDone() {
         // a first load may open descriptors the loader keeps for the process (kernel BTF, probes)
-        load().close();
+        UserRingBufferDrainProgram.load().close();
         long fds = ProcessResources.openFds();
         long maps = ProcessResources.bpfMappings();
         AtomicLong loads = new AtomicLong();
         UserRingBufferSender sender = UserRingBufferSender.create(() -> {
-            BpfObject obj = load();
+            BpfObject obj = UserRingBufferDrainProgram.load();
             loads.incrementAndGet();
             return RingBufferSource.of(obj.map("user_rb"), obj);
         }, RingBufferOptions.create());
@@ -267,7 +254,7 @@ class UserRingBufferSenderKernelTest {
 
     @Test
     void cancelUnderLoadAThousandTimesClosesEverythingOnce() {
-        try (BpfObject obj = load(); Drainer drainer = new Drainer().start()) {
+        try (BpfObject obj = UserRingBufferDrainProgram.load(); Drainer drainer = new Drainer().start()) {
             long maps = ProcessResources.bpfMappings();
             long fds = ProcessResources.openFds();
             PollLoop shared = PollLoop.create("shared-sender", WaitStrategy.sleeping());

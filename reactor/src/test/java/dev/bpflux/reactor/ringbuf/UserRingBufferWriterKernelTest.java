@@ -6,33 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpflux.load.BpfObject;
-import dev.bpflux.load.LoadOptions;
 import dev.bpflux.reactor.testing.ProcessResources;
+import dev.bpflux.reactor.testing.UserRingBufferDrainProgram;
 import dev.bpflux.sys.ProcessCalls;
 import dev.bpflux.testing.KernelTest;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** User ring buffer samples drained by {@code src/test/bpf/user_ringbuf.bpf.o} on getsid(2). */
 @KernelTest
 class UserRingBufferWriterKernelTest {
-    private static final Path OBJECT = Path.of("src/test/bpf/user_ringbuf.bpf.o");
 
-    private static BpfObject load() {
-        BpfObject obj = BpfObject.load(OBJECT, LoadOptions.defaults()
-                .withVariable("target_tgid", (int) ProcessHandle.current().pid()));
-        try {
-            obj.program("drain").attach();
-            return obj;
-        } catch (RuntimeException e) {
-            obj.close();
-            throw e;
-        }
-    }
 
     @Test
     void theProgramDrainsWhatWasWritten() {
-        try (BpfObject obj = load(); UserRingBufferWriter writer = UserRingBufferWriter.open(obj.map("user_rb"))) {
+        try (BpfObject obj = UserRingBufferDrainProgram.load();
+                UserRingBufferWriter writer = UserRingBufferWriter.open(obj.map("user_rb"))) {
             long expected = 0;
             for (long v = 1; v <= 1000; v++) {
                 long value = v * 3;
@@ -49,7 +37,8 @@ class UserRingBufferWriterKernelTest {
 
     @Test
     void aFullRingRefusesUntilDrainedAndAFailedWriteIsDiscarded() {
-        try (BpfObject obj = load(); UserRingBufferWriter writer = UserRingBufferWriter.open(obj.map("user_rb"))) {
+        try (BpfObject obj = UserRingBufferDrainProgram.load();
+                UserRingBufferWriter writer = UserRingBufferWriter.open(obj.map("user_rb"))) {
             int fits = 256 * 1024 / 24;
             for (int i = 0; i < fits; i++) {
                 assertTrue(writer.offer(16, out -> out.writeLongLE(1).writeLongLE(0)));
@@ -72,7 +61,7 @@ class UserRingBufferWriterKernelTest {
 
     @Test
     void closesItsMappingsOnce() {
-        try (BpfObject obj = load()) {
+        try (BpfObject obj = UserRingBufferDrainProgram.load()) {
             long maps = ProcessResources.bpfMappings();
             UserRingBufferWriter writer = UserRingBufferWriter.open(obj.map("user_rb"));
             assertEquals(maps + 2, ProcessResources.bpfMappings());
