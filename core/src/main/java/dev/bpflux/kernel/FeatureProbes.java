@@ -32,6 +32,8 @@ public final class FeatureProbes {
 
     private final Bpf bpf;
     private final Map<Object, Boolean> cache = new ConcurrentHashMap<>();
+    /** The errno of each map type probe that failed: EINVAL for a type the kernel lacks, EPERM for one it refuses. */
+    private final Map<MapType, Integer> mapTypeErrnos = new ConcurrentHashMap<>();
 
     FeatureProbes(Bpf bpf) {
         this.bpf = bpf;
@@ -48,6 +50,18 @@ public final class FeatureProbes {
      */
     public boolean mapType(MapType type) {
         return cache.computeIfAbsent(type, t -> probeMapType(type));
+    }
+
+    /**
+     * The errno with which the kernel refused the {@link #mapType} probe of {@code type}, or 0 when
+     * the map was created (or the type cannot be probed). EINVAL means the kernel does not know the
+     * type; EPERM from a privileged caller means a policy (an LSM, lockdown, a sandbox) refused a type
+     * the kernel has: machines of one kernel version differ there, so callers report what the kernel
+     * said rather than what its version promises.
+     */
+    public int mapTypeErrno(MapType type) {
+        mapType(type);
+        return mapTypeErrnos.getOrDefault(type, 0);
     }
 
     private boolean probeMapType(MapType type) {
@@ -96,7 +110,11 @@ public final class FeatureProbes {
             if (btf != null) {
                 attr.btfFd(btf.fd()).btfKeyTypeId(1).btfValueTypeId(1);
             }
-            return created(bpf.tryCall(attr));
+            int r = bpf.tryCall(attr);
+            if (r < 0) {
+                mapTypeErrnos.put(type, -r);
+            }
+            return created(r);
         } finally {
             if (btf != null) {
                 btf.close();

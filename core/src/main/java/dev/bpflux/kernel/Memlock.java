@@ -12,7 +12,26 @@ public final class Memlock {
     private static final int RLIMIT_MEMLOCK = 8;
     private static final long RLIM_INFINITY = -1L;
 
+    private static volatile boolean attempted;
+
     private Memlock() {
+    }
+
+    /**
+     * As libbpf does before its first map or program: on kernels before 5.11, raises RLIMIT_MEMLOCK
+     * once per process, quietly. Without CAP_SYS_RESOURCE the limit stays, and the EPERM that
+     * follows carries the memlock hint ({@link dev.bpflux.sys.SyscallErrors#permissionHint()}).
+     */
+    public static void raiseOnceForOldKernels() {
+        if (attempted) {
+            return;
+        }
+        attempted = true;
+        try {
+            raiseForOldKernels();
+        } catch (RuntimeException e) {
+            // Not privileged to raise it: the kernel's refusal later says why.
+        }
     }
 
     /**
@@ -28,7 +47,9 @@ public final class Memlock {
             return true;
         } catch (LastErrorException e) {
             throw new dev.bpflux.BpfPermissionException("setrlimit(RLIMIT_MEMLOCK, unlimited)", e.getErrorCode(),
-                    Errno.name(e.getErrorCode()), Errno.describe(e.getErrorCode()));
+                    Errno.name(e.getErrorCode()), Errno.describe(e.getErrorCode()),
+                    "raising the limit needs CAP_SYS_RESOURCE: run as root, or raise it before starting (ulimit -l "
+                            + "unlimited, or LimitMEMLOCK=infinity in a systemd unit)");
         }
     }
 }

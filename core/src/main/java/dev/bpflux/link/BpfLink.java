@@ -1,5 +1,6 @@
 package dev.bpflux.link;
 
+import dev.bpflux.kernel.Bpffs;
 import com.sun.jna.Memory;
 import dev.bpflux.BpfNotSupportedException;
 import dev.bpflux.sys.Bpf;
@@ -57,6 +58,7 @@ public class BpfLink implements AutoCloseable {
     /** Pins the link at {@code path} in bpffs (BPF_OBJ_PIN): the attachment then outlives this process. */
     public void pin(Path path) {
         requireBpfLink("pinning");
+        Bpffs.mountIfMissing(path);
         try (BpfAttr.Obj attr = new BpfAttr.Obj(BpfCommand.BPF_OBJ_PIN)) {
             attr.pathname(path.toString()).bpfFd(fd.fd());
             Bpf.system().call(attr, "pinning " + fd.what() + " at " + path

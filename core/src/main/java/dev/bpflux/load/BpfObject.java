@@ -1,5 +1,6 @@
 package dev.bpflux.load;
 
+import dev.bpflux.kernel.Bpffs;
 import dev.bpflux.BpfException;
 import dev.bpflux.link.BpfLink;
 import dev.bpflux.map.BpfMap;
@@ -169,6 +170,7 @@ public final class BpfObject implements AutoCloseable {
      * dot, so dots become {@code _} ({@code maps/globals_rodata}), as the libbpf oracle does.
      */
     public void pinAll(Path dir) {
+        Bpffs.mountIfMissing(dir);
         try {
             Files.createDirectories(dir.resolve("maps"));
         } catch (java.io.IOException e) {

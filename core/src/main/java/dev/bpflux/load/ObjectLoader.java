@@ -1,5 +1,6 @@
 package dev.bpflux.load;
 
+import dev.bpflux.kernel.Bpffs;
 import dev.bpflux.BpfException;
 import dev.bpflux.sys.KernelObjectName;
 import dev.bpflux.BpfNotSupportedException;
@@ -378,6 +379,9 @@ final class ObjectLoader {
             effective = effective.withValueSize(valueSize);
         }
         Path pinPath = m.pinning() == PinType.BY_NAME ? options.pinDirectory().resolve(m.name()) : null;
+        if (pinPath != null) {
+            Bpffs.mountIfMissing(pinPath);
+        }
         if (pinPath != null && Files.exists(pinPath)) {
             BpfMap pinned = BpfMap.openPinned(pinPath);
             toCloseOnFailure.add(pinned);
@@ -655,7 +659,8 @@ final class ObjectLoader {
                     + Errno.describe(s.errno());
             String hint = msg.startsWith(plain + "; ") ? msg.substring(plain.length() + 2) : null;
             renamed = e instanceof BpfPermissionException
-                    ? new BpfPermissionException(operation, s.errno(), Errno.name(s.errno()), Errno.describe(s.errno()))
+                    ? new BpfPermissionException(operation, s.errno(), Errno.name(s.errno()), Errno.describe(s.errno()),
+                            hint)
                     : new BpfSyscallException(operation, s.errno(), Errno.name(s.errno()), Errno.describe(s.errno()),
                             hint);
         } else {

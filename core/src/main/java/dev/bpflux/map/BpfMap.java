@@ -1,5 +1,7 @@
 package dev.bpflux.map;
 
+import dev.bpflux.kernel.Memlock;
+import dev.bpflux.kernel.Bpffs;
 import dev.bpflux.obj.MapType;
 
 import com.sun.jna.Memory;
@@ -76,6 +78,7 @@ public class BpfMap implements AutoCloseable {
      * naming it and the kernel release that added it.
      */
     public static BpfMap create(MapDefinition def) {
+        Memlock.raiseOnceForOldKernels(); // maps are charged to RLIMIT_MEMLOCK before 5.11
         String what = "map '" + def.name() + "'";
         try (BpfAttr.MapCreate attr = new BpfAttr.MapCreate()) {
             attr.mapType(def.type().value()).keySize(def.keySize()).valueSize(def.valueSize())
@@ -395,6 +398,7 @@ public class BpfMap implements AutoCloseable {
 
     /** Pins the map at {@code path} in bpffs (BPF_OBJ_PIN, 4.4). */
     public void pin(Path path) {
+        Bpffs.mountIfMissing(path);
         try (BpfAttr.Obj attr = new BpfAttr.Obj(BpfCommand.BPF_OBJ_PIN)) {
             attr.pathname(path.toString()).bpfFd(fd.fd());
             int r = bpf().tryCall(attr);

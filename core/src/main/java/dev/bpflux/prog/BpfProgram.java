@@ -1,5 +1,7 @@
 package dev.bpflux.prog;
 
+import dev.bpflux.kernel.Memlock;
+import dev.bpflux.kernel.Bpffs;
 import dev.bpflux.obj.ProgramType;
 import dev.bpflux.obj.AttachType;
 
@@ -8,11 +10,11 @@ import com.sun.jna.Pointer;
 import dev.bpflux.BpfNotSupportedException;
 import dev.bpflux.BpfPermissionException;
 import dev.bpflux.BpfVerifierException;
-import dev.bpflux.kernel.Capabilities;
 import dev.bpflux.kernel.FeatureProbes;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.BpfCommand;
+import dev.bpflux.sys.Capabilities;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.OwnedFd;
 import dev.bpflux.sys.SyscallErrors;
@@ -49,6 +51,7 @@ public final class BpfProgram implements AutoCloseable {
 
     /** Loads a program; see the class comment for how failures are reported. */
     public static BpfProgram load(ProgramLoadRequest req) {
+        Memlock.raiseOnceForOldKernels(); // programs are charged to RLIMIT_MEMLOCK before 5.11
         Bpf bpf = Bpf.system();
         List<Memory> buffers = new ArrayList<>();
         try (BpfAttr.ProgLoad attr = new BpfAttr.ProgLoad()) {
@@ -141,7 +144,8 @@ public final class BpfProgram implements AutoCloseable {
                         SyscallErrors.plain(op, errno, null));
             }
             if (errno == Errno.EPERM) {
-                return new BpfPermissionException(op, errno, Errno.name(errno), Errno.describe(errno));
+                return new BpfPermissionException(op, errno, Errno.name(errno), Errno.describe(errno),
+                        SyscallErrors.permissionHint());
             }
             if (errno == Errno.EINVAL && !FeatureProbes.system().programType(req.type())) {
                 return new BpfNotSupportedException(req.type().kernelName(), "program type " + req.type().kernelName()
@@ -291,6 +295,7 @@ public final class BpfProgram implements AutoCloseable {
 
     /** Pins the program at {@code path} in bpffs (BPF_OBJ_PIN, 4.4). */
     public void pin(Path path) {
+        Bpffs.mountIfMissing(path);
         try (BpfAttr.Obj attr = new BpfAttr.Obj(BpfCommand.BPF_OBJ_PIN)) {
             attr.pathname(path.toString()).bpfFd(fd.fd());
             Bpf.system().call(attr, "pinning " + fd.what() + " at " + path + " needs a bpffs directory that exists "

@@ -42,12 +42,29 @@ public final class SyscallErrors {
      */
     public static BpfSyscallException exception(String operation, int errno, String hint) {
         if (errno == Errno.EPERM || errno == Errno.EACCES) {
-            return new BpfPermissionException(operation, errno, Errno.name(errno), Errno.describe(errno));
+            return new BpfPermissionException(operation, errno, Errno.name(errno), Errno.describe(errno),
+                    permissionHint());
         }
         if (hint == null && errno == Errno.E2BIG) {
             hint = KERNEL_TOO_OLD + " (it rejected attribute fields it does not know)";
         }
         return new BpfSyscallException(operation, errno, Errno.name(errno), Errno.describe(errno), hint);
+    }
+
+    /**
+     * What to do about an EPERM/EACCES from bpf(2) or perf_event_open(2). Without CAP_BPF (or
+     * CAP_SYS_ADMIN) that is to get it. With it, the refusal came from somewhere else: an LSM
+     * (SELinux, AppArmor, the BPF LSM), kernel lockdown, seccomp or a sandbox's policy, which differ
+     * between machines of one kernel version; granting more capabilities will not help there.
+     */
+    public static String permissionHint() {
+        String memlock = kernelOlderThan("5.11") ? "; on kernels before 5.11 RLIMIT_MEMLOCK may also be too low" : "";
+        if (Capabilities.hasBpfPrivileges()) {
+            return "this process already has CAP_SYS_ADMIN or CAP_BPF+CAP_PERFMON, so missing privilege is not "
+                    + "the cause: a security policy on this machine (an LSM such as SELinux, AppArmor or the BPF LSM, "
+                    + "kernel lockdown, seccomp, or a container or sandbox policy) refused it" + memlock;
+        }
+        return "run as root, or grant CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN on kernels before 5.8)" + memlock;
     }
 
     /** As {@link #exception(String, int, String)} but never a permission exception (e.g. EACCES from the verifier). */

@@ -1,5 +1,6 @@
 package dev.bpflux.link;
 
+import dev.bpflux.testing.TestPins;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -153,7 +154,7 @@ class PerfEventLinksTest {
 
     @Test
     void perfLinkPinsAndOpensPinned() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-link");
+        Path dir = TestPins.newDirectory("bpflux-link");
         Path pin = dir.resolve("tp");
         try (BpfMap hits = TestPrograms.counter();
                 BpfProgram prog = load(ProgramType.TRACEPOINT, TestPrograms.countOwnThread(hits.fd().fd(), 0), "tp")) {

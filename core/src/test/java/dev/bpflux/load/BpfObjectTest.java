@@ -1,5 +1,6 @@
 package dev.bpflux.load;
 
+import dev.bpflux.testing.TestPins;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -57,7 +58,7 @@ class BpfObjectTest {
     @Test
     void pinnedProgramMapsAndLinkOutliveTheObject() throws java.io.IOException {
         // A new directory: one named after the pid could hold pins of an earlier aborted run.
-        Path dir = java.nio.file.Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-pin-test-");
+        Path dir = TestPins.newDirectory("bpflux-pin-test-");
         try {
             try (BpfObject obj = BpfObject.load(CORPUS.resolve("globals.bpf.o"),
                     LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid()))) {

@@ -1,5 +1,6 @@
 package dev.bpflux.load;
 
+import dev.bpflux.testing.TestPins;
 import static dev.bpflux.load.LibbpfComparison.asLibbpfAnswers;
 import static dev.bpflux.load.LibbpfComparison.assertSameAsLibbpf;
 import static dev.bpflux.load.LibbpfComparison.oracle;
@@ -48,7 +49,7 @@ class LibbpfDifferentialTest {
     @BeforeEach
     void pinRoot() throws IOException {
         // A new directory each time: one named after the pid could hold pins of an earlier aborted run.
-        work = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-diff-");
+        work = TestPins.newDirectory("bpflux-diff-");
     }
 
     @AfterEach

@@ -76,7 +76,7 @@ class ObjectLoaderUnitTest {
         assertInstanceOf(BpfPermissionException.class, e);
         assertTrue(e.getMessage().startsWith("BPF_PROG_LOAD of BPF_PROG_TYPE_KPROBE program 'blk_account_io_start' "
                 + "failed with EPERM (1)"), e.getMessage());
-        assertTrue(e.getMessage().contains("run as root"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; " + SyscallErrors.permissionHint()), e.getMessage());
 
         // A name the kernel keeps whole: the exception itself.
         assertSame(trampolines, ObjectLoader.namedInFull(trampolines, "mutex_lock", "mutex_lock"));

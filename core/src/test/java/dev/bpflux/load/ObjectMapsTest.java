@@ -1,5 +1,6 @@
 package dev.bpflux.load;
 
+import dev.bpflux.testing.TestPins;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -34,7 +35,7 @@ class ObjectMapsTest {
     @BeforeEach
     void pinDirectory() throws IOException {
         // A new directory each time: one named after the pid could hold pins of an earlier aborted run.
-        pinDir = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-load-test-");
+        pinDir = TestPins.newDirectory("bpflux-load-test-");
     }
 
     @AfterEach

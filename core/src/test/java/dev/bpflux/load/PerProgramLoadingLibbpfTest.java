@@ -1,5 +1,6 @@
 package dev.bpflux.load;
 
+import dev.bpflux.testing.TestPins;
 import dev.bpflux.load.compat.CompatibilityCheck;
 import dev.bpflux.load.compat.CompatibilityReason;
 import dev.bpflux.load.compat.CompatibilityReport;
@@ -29,7 +30,7 @@ class PerProgramLoadingLibbpfTest {
     @Test
     void libbpfFailsTheObjectWhereBpfluxLoadsTheProgramAskedFor() throws IOException, InterruptedException {
         Path oracle = LibbpfComparison.oracle();
-        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-compat-"); // not an aborted run's
+        Path pins = TestPins.newDirectory("bpflux-compat-"); // not an aborted run's
         try {
             Process p = new ProcessBuilder(oracle.toString(), "load", FUTURE.toString(), pins.toString(), "--program",
                     "count_getpid").start();

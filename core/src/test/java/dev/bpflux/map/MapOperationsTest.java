@@ -1,5 +1,6 @@
 package dev.bpflux.map;
 
+import dev.bpflux.testing.TestPins;
 import dev.bpflux.obj.MapType;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -13,7 +14,9 @@ import dev.bpflux.BpfException;
 import dev.bpflux.BpfNotSupportedException;
 import dev.bpflux.BpfPermissionException;
 import dev.bpflux.BpfSyscallException;
+import dev.bpflux.kernel.FeatureProbes;
 import dev.bpflux.kernel.PossibleCpus;
+import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.MappedMemory;
 import dev.bpflux.testing.KernelTest;
 import java.nio.file.Files;
@@ -149,7 +152,7 @@ class MapOperationsTest {
 
     @Test
     void pinOpenPinnedAndFromId() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-map");
+        Path dir = TestPins.newDirectory("bpflux-map");
         Path pin = dir.resolve("m");
         try (BpfMap map = hash(8)) {
             map.update(C.ofInt(1), C.ofLong(11));
@@ -259,12 +262,24 @@ class MapOperationsTest {
                     + "BPF_MAP_TYPE_BLOOM_FILTER needs Linux 5.16 or later", e.getMessage());
         }
         // A type number beyond what this kernel knows: an arena on kernels before 6.9, otherwise the
-        // same path exercised with arena's own definition (it needs no key or value).
+        // same path exercised with arena's own definition (it needs no key or value). Some machines
+        // with 6.9+ refuse arenas to root with EPERM (a sandbox policy): then the message must say
+        // that privilege is not what is missing.
         MapDefinition arena = MapDefinition.builder(MapType.ARENA).maxEntries(1).flags(MapFlags.BPF_F_MMAPABLE)
                 .name("arena").build();
         if (dev.bpflux.kernel.KernelVersion.current().atLeast(6, 9)) {
-            try (BpfMap map = BpfMap.create(arena)) {
-                assertEquals(MapType.ARENA, map.info().type());
+            if (FeatureProbes.system().mapTypeErrno(MapType.ARENA) == Errno.EPERM) {
+                BpfPermissionException e = assertThrows(BpfPermissionException.class, () -> BpfMap.create(arena));
+                assertEquals(Errno.EPERM, e.errno());
+                assertEquals("BPF_MAP_CREATE of BPF_MAP_TYPE_ARENA 'arena' failed with EPERM (1): Operation not permitted; "
+                        + "this process already has CAP_SYS_ADMIN or CAP_BPF+CAP_PERFMON, so missing privilege is not "
+                        + "the cause: a security policy on this machine (an LSM such as SELinux, AppArmor or the BPF LSM, "
+                        + "kernel lockdown, seccomp, or a container or sandbox policy) refused it", e.getMessage());
+                System.out.println("BPF_MAP_TYPE_ARENA refused here: " + e.getMessage());
+            } else {
+                try (BpfMap map = BpfMap.create(arena)) {
+                    assertEquals(MapType.ARENA, map.info().type());
+                }
             }
         } else {
             BpfNotSupportedException e = assertThrows(BpfNotSupportedException.class, () -> BpfMap.create(arena));

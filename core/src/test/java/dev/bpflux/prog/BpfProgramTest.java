@@ -1,5 +1,6 @@
 package dev.bpflux.prog;
 
+import dev.bpflux.testing.TestPins;
 import dev.bpflux.obj.ProgramType;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -97,7 +98,7 @@ class BpfProgramTest {
 
     @Test
     void pinAndOpenPinned() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-prog");
+        Path dir = TestPins.newDirectory("bpflux-prog");
         Path pin = dir.resolve("p");
         try (BpfProgram prog = BpfProgram.load(ProgramLoadRequest.builder(ProgramType.SOCKET_FILTER,
                 Assembler.returnImm(0)).name("pinned").build())) {

@@ -1,5 +1,6 @@
 package dev.bpflux.load.compat;
 
+import dev.bpflux.testing.TestPins;
 import dev.bpflux.kernel.KernelBtfs;
 import dev.bpflux.load.LoadOptions;
 import dev.bpflux.load.ProgramUses;
@@ -44,7 +45,7 @@ class CompatibilityReportKernelTest {
         // from) /sys/fs/bpf itself, left there for every later run and any other run at the same time.
         Path pins;
         try {
-            pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-compat-report-");
+            pins = TestPins.newDirectory("bpflux-compat-report-");
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

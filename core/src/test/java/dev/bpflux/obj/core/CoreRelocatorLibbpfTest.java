@@ -1,5 +1,6 @@
 package dev.bpflux.obj.core;
 
+import dev.bpflux.testing.TestPins;
 import dev.bpflux.obj.BpfObjectSpec;
 import dev.bpflux.obj.FunctionSpec;
 import dev.bpflux.obj.Instructions;
@@ -58,7 +59,7 @@ class CoreRelocatorLibbpfTest {
     /** libbpf's decisions: "function/insn" -> "imm 1264" / "off 8" / "mem_sz 4" / "poison". */
     static Map<String, List<String>> libbpfDecisions(Path object) throws IOException, InterruptedException {
         // A new directory: one named after the pid could hold pins of an earlier aborted run.
-        Path pins = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-core-oracle-");
+        Path pins = TestPins.newDirectory("bpflux-core-oracle-");
         Process p = new ProcessBuilder(ORACLE.toString(), "load", object.toString(), pins.toString(), "-v")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String log = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

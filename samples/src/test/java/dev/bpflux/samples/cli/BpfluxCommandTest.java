@@ -1,5 +1,6 @@
 package dev.bpflux.samples.cli;
 
+import dev.bpflux.kernel.Bpffs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -153,7 +154,8 @@ class BpfluxCommandTest {
     @KernelTest
     void loadPinsProgramsAndMapsAndPrintsKernelIds() throws IOException {
         // A new directory: one named after the pid could hold pins of an earlier aborted run.
-        Path dir = Files.createTempDirectory(Path.of("/sys/fs/bpf"), "bpflux-cli-test-");
+        Bpffs.mountIfMissing(Bpffs.DEFAULT_MOUNT); // a machine may boot without it
+        Path dir = Files.createTempDirectory(Bpffs.DEFAULT_MOUNT, "bpflux-cli-test-");
         try {
             Result r = run("load", CORPUS.resolve("globals.bpf.o").toString(), "--set", "cfg_multiplier=7",
                     "--set", "cfg_name=cli", "--set", "cfg_flag=true", "--pin", dir.toString(), "--json");

@@ -1,4 +1,4 @@
-package dev.bpflux.kernel;
+package dev.bpflux.sys;
 
 import java.io.IOException;
 import java.nio.file.Files;
