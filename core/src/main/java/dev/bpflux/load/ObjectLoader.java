@@ -1,5 +1,6 @@
 package dev.bpflux.load;
 
+import dev.bpflux.sys.PageSize;
 import dev.bpflux.kernel.Bpffs;
 import dev.bpflux.BpfException;
 import dev.bpflux.sys.KernelObjectName;
@@ -419,7 +420,7 @@ final class ObjectLoader {
 
     /** Ring buffer sizes must be a power-of-two multiple of the page size; libbpf rounds up likewise. */
     static int ringbufSize(int requested) {
-        int page = 4096;
+        int page = PageSize.VALUE;
         long size = page;
         while (size < requested) {
             size <<= 1;

@@ -1,5 +1,6 @@
 package dev.bpflux.reactor.ringbuf;
 
+import dev.bpflux.sys.PageSize;
 import dev.bpflux.reactor.WaitStrategy;
 import dev.bpflux.reactor.metrics.StreamMetrics;
 import dev.bpflux.reactor.poll.PollLoop;

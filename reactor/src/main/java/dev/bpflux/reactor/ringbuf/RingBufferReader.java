@@ -1,5 +1,6 @@
 package dev.bpflux.reactor.ringbuf;
 
+import dev.bpflux.sys.PageSize;
 import dev.bpflux.BpfException;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.obj.MapType;

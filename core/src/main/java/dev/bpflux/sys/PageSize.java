@@ -1,4 +1,4 @@
-package dev.bpflux.reactor.ringbuf;
+package dev.bpflux.sys;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -6,10 +6,15 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The system page size, from the ELF auxiliary vector ({@code AT_PAGESZ}), without a native call. */
-final class PageSize {
+/**
+ * The system page size, from the ELF auxiliary vector ({@code AT_PAGESZ}), without a native call:
+ * ring buffer sizes, their mappings and mmap offsets are in pages, and pages are not 4096 bytes
+ * everywhere (arm64 and ppc64 kernels use 16 and 64 KiB).
+ */
+public final class PageSize {
     private static final long AT_PAGESZ = 6;
-    static final int VALUE = read();
+    /** The page size in bytes. */
+    public static final int VALUE = read();
 
     private PageSize() {
     }
