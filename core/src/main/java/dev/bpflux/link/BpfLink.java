@@ -6,6 +6,7 @@ import dev.bpflux.BpfNotSupportedException;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.BpfCommand;
+import dev.bpflux.sys.BpfFilesystem;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.OwnedFd;
 import dev.bpflux.sys.SyscallErrors;
@@ -59,11 +60,7 @@ public class BpfLink implements AutoCloseable {
     public void pin(Path path) {
         requireBpfLink("pinning");
         Bpffs.mountIfMissing(path);
-        try (BpfAttr.Obj attr = new BpfAttr.Obj(BpfCommand.BPF_OBJ_PIN)) {
-            attr.pathname(path.toString()).bpfFd(fd.fd());
-            Bpf.system().call(attr, "pinning " + fd.what() + " at " + path
-                    + " needs a bpffs directory that exists and no file of that name");
-        }
+        BpfFilesystem.pin(Bpf.system(), fd, path);
     }
 
     /** Opens a link pinned at {@code path} (BPF_OBJ_GET); closing it does not detach while the pin exists. */

@@ -12,6 +12,7 @@ import dev.bpflux.kernel.PossibleCpus;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.BpfCommand;
+import dev.bpflux.sys.BpfFilesystem;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.MappedMemory;
 import dev.bpflux.sys.OwnedFd;
@@ -399,18 +400,7 @@ public class BpfMap implements AutoCloseable {
     /** Pins the map at {@code path} in bpffs (BPF_OBJ_PIN, 4.4). */
     public void pin(Path path) {
         Bpffs.mountIfMissing(path);
-        try (BpfAttr.Obj attr = new BpfAttr.Obj(BpfCommand.BPF_OBJ_PIN)) {
-            attr.pathname(path.toString()).bpfFd(fd.fd());
-            int r = bpf().tryCall(attr);
-            String hint = switch (-r) {
-                case Errno.EEXIST -> path + " already exists";
-                case Errno.EPERM, Errno.EACCES -> null;
-                case Errno.ENOENT -> "the directory " + path.getParent() + " does not exist";
-                case Errno.EINVAL -> path.getParent() + " is not on a bpffs (mount -t bpf bpf /sys/fs/bpf)";
-                default -> null;
-            };
-            check(r, "BPF_OBJ_PIN at " + path, hint);
-        }
+        BpfFilesystem.pin(bpf(), fd, path);
     }
 
     /**

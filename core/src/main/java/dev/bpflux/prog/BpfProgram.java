@@ -14,6 +14,7 @@ import dev.bpflux.kernel.FeatureProbes;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.BpfCommand;
+import dev.bpflux.sys.BpfFilesystem;
 import dev.bpflux.sys.Capabilities;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.OwnedFd;
@@ -296,11 +297,7 @@ public final class BpfProgram implements AutoCloseable {
     /** Pins the program at {@code path} in bpffs (BPF_OBJ_PIN, 4.4). */
     public void pin(Path path) {
         Bpffs.mountIfMissing(path);
-        try (BpfAttr.Obj attr = new BpfAttr.Obj(BpfCommand.BPF_OBJ_PIN)) {
-            attr.pathname(path.toString()).bpfFd(fd.fd());
-            Bpf.system().call(attr, "pinning " + fd.what() + " at " + path + " needs a bpffs directory that exists "
-                    + "and no file of that name");
-        }
+        BpfFilesystem.pin(Bpf.system(), fd, path);
     }
 
     /** Keeps {@code mapFd} alive as long as this program (BPF_PROG_BIND_MAP, 5.10), e.g. for .rodata read only by user space. */

@@ -1,6 +1,7 @@
 package dev.bpflux.sys;
 
 import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
@@ -78,6 +79,8 @@ final class LinuxSystemCalls implements SystemCalls {
 
         static native int mount(String source, String target, String fstype, long flags, String data)
                 throws LastErrorException;
+
+        static native int statfs(String path, Pointer buf) throws LastErrorException;
     }
 
     private LinuxSystemCalls() {
@@ -194,6 +197,20 @@ final class LinuxSystemCalls implements SystemCalls {
     @Override
     public int open(String path, int flags) {
         return Libc.open(path, flags | O_CLOEXEC, 0);
+    }
+
+    /**
+     * {@code struct statfs} is 120 bytes on the 64-bit ABIs bpflux knows (x86_64 and the generic
+     * table's aarch64, riscv64, loongarch64); its first field, {@code f_type}, is a long.
+     */
+    private static final int STATFS_SIZE = 120;
+
+    @Override
+    public long statfsType(String path) {
+        try (Memory buf = new Memory(STATFS_SIZE)) {
+            Libc.statfs(path, buf);
+            return buf.getLong(0);
+        }
     }
 
     @Override

@@ -80,6 +80,14 @@ public interface SystemCalls {
         throw new LastErrorException(Errno.ENOSYS);
     }
 
+    /**
+     * statfs(2)'s {@code f_type} for the file system holding {@code path}, e.g.
+     * {@link BpfFilesystem#MAGIC} for bpffs. A default for the same reason as {@link #mount}.
+     */
+    default long statfsType(String path) throws LastErrorException {
+        throw new LastErrorException(Errno.ENOSYS);
+    }
+
     /** The C library's text for an errno. */
     String strerror(int errno);
 }
