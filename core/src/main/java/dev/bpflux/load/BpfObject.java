@@ -1,6 +1,5 @@
 package dev.bpflux.load;
 
-import dev.bpflux.kernel.Bpffs;
 import dev.bpflux.BpfException;
 import dev.bpflux.link.BpfLink;
 import dev.bpflux.map.BpfMap;
@@ -11,7 +10,6 @@ import dev.bpflux.prog.LoadedBtf;
 import dev.bpflux.sys.MappedMemory;
 import dev.bpflux.sys.OwnedFd;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,12 +18,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * A BPF object loaded into the kernel: its maps, programs, global variables and BTF, like libbpf's
  * {@code bpf_object} after {@code bpf_object__load}. {@link #close()} closes every map, program, link
  * (made by {@link ObjectProgram#attach()}), mapping and BTF descriptor exactly once; pinned objects
- * and attached links the caller pinned stay in the kernel.
+ * and attached links the caller pinned stay in the kernel ({@link #unpinAll()} removes the pins
+ * this object made).
  *
  * <pre>{@code
  * try (BpfObject obj = BpfObject.load(Path.of("trace.bpf.o"),
@@ -46,6 +46,8 @@ public final class BpfObject implements AutoCloseable {
     private final Map<String, ObjectProgram> programs = new LinkedHashMap<>();
     private final Map<String, DataSection> dataSections;
     private final LoadedBtf btf;
+    /** The pins the load (maps pinned by name) and {@link #pinAll} made, for {@link #unpinAll()}. */
+    private final PinTransaction pins;
     private final List<BpfLink> links = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -54,12 +56,13 @@ public final class BpfObject implements AutoCloseable {
     }
 
     BpfObject(BpfObjectSpec spec, String objectName, Map<String, BpfMap> maps, Map<String, DataSection> dataSections,
-              LoadedBtf btf) {
+              LoadedBtf btf, PinTransaction pins) {
         this.spec = spec;
         this.objectName = objectName;
         this.maps = Collections.unmodifiableMap(new LinkedHashMap<>(maps));
         this.dataSections = Collections.unmodifiableMap(new LinkedHashMap<>(dataSections));
         this.btf = btf;
+        this.pins = pins;
     }
 
     void addProgram(ObjectProgram p) {
@@ -164,24 +167,51 @@ public final class BpfObject implements AutoCloseable {
     }
 
     /**
-     * Pins every program at {@code dir/<program>} and every map at {@code dir/maps/<map>} (creating
-     * the directories in bpffs), the layout the {@code bpflux load --pin} command uses. Global data
-     * maps are pinned under their kernel names ({@code globals.rodata}); bpffs refuses names with a
-     * dot, so dots become {@code _} ({@code maps/globals_rodata}), as the libbpf oracle does.
+     * Pins every program at {@code dir/<program>} and every map at {@code dir/maps/<map>}, the layout
+     * the {@code bpflux load --pin} command uses. {@code dir} must be on bpffs; it and {@code maps/}
+     * are created when missing (only {@code dir}'s last level, as libbpf). Global data maps are
+     * pinned under their kernel names ({@code globals.rodata}); bpffs refuses names with a dot, so
+     * dots become {@code _} ({@code maps/globals_rodata}), as the libbpf oracle does.
+     *
+     * <p>All or nothing: a name that is not one file name ({@code ../x}) is refused before anything
+     * is pinned, and when a pin fails (a file of that name exists, say) the pins and directories
+     * made so far are removed again.
      */
-    public void pinAll(Path dir) {
-        Bpffs.mountIfMissing(dir);
-        try {
-            Files.createDirectories(dir.resolve("maps"));
-        } catch (java.io.IOException e) {
-            throw new BpfException("cannot create " + dir.resolve("maps") + " (is " + dir + " in a bpffs mount?): "
-                    + e.getMessage(), e);
-        }
+    public synchronized void pinAll(Path dir) {
+        checkOpen();
+        Map<Path, Consumer<Path>> planned = new LinkedHashMap<>();
         for (ObjectProgram p : programs.values()) {
-            p.pin(dir.resolve(p.name()));
+            planned.put(PinTransaction.path(dir, p.name(), "program '" + p.name() + "' of " + spec.name()), p::pin);
         }
+        Path mapDir = dir.resolve("maps");
         for (Map.Entry<String, BpfMap> m : maps.entrySet()) {
-            m.getValue().pin(dir.resolve("maps").resolve(pinName(m.getKey())));
+            planned.put(PinTransaction.path(mapDir, pinName(m.getKey()), "map '" + m.getKey() + "' of " + spec.name()),
+                    m.getValue()::pin);
+        }
+        PinTransaction made = new PinTransaction();
+        try {
+            made.directory(dir);
+            made.directory(mapDir);
+            planned.forEach(made::pin);
+        } catch (RuntimeException | Error e) {
+            made.rollback(e);
+            throw e;
+        }
+        pins.adopt(made);
+    }
+
+    /**
+     * Removes the pins this object made: maps its load pinned by name (not pins that existed and
+     * were reused) and everything {@link #pinAll} pinned, then the directories made for them once
+     * empty. For a caller whose later step failed and that leaves nothing behind.
+     */
+    public synchronized void unpinAll() {
+        List<java.io.IOException> problems = pins.undo();
+        if (!problems.isEmpty()) {
+            BpfException e = new BpfException("could not remove " + problems.size() + " pin(s) of " + spec.name()
+                    + ": " + problems.get(0), problems.get(0));
+            problems.subList(1, problems.size()).forEach(e::addSuppressed);
+            throw e;
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.bpflux.load;
 
 import dev.bpflux.sys.PageSize;
-import dev.bpflux.kernel.Bpffs;
 import dev.bpflux.BpfException;
 import dev.bpflux.sys.KernelObjectName;
 import dev.bpflux.BpfNotSupportedException;
@@ -65,6 +64,8 @@ final class ObjectLoader {
     private final LoadOptions options;
     private final String objectName;
     private final List<AutoCloseable> toCloseOnFailure = new ArrayList<>();
+    /** Maps pinned by name: removed again (with a pin directory made for them) if the load fails. */
+    private final PinTransaction pins = new PinTransaction();
     private DefaultExterns defaultExterns;
     private KconfigLayout kconfigLayout;
     private CoreRelocations core;
@@ -142,6 +143,7 @@ final class ObjectLoader {
         try {
             return doLoad();
         } catch (RuntimeException | Error e) {
+            pins.rollback(e);
             for (int i = toCloseOnFailure.size() - 1; i >= 0; i--) {
                 try {
                     toCloseOnFailure.get(i).close();
@@ -240,7 +242,7 @@ final class ObjectLoader {
             maps.put(KCONFIG, ds.map());
         }
 
-        BpfObject obj = new BpfObject(spec, objectName, maps, data, btf);
+        BpfObject obj = new BpfObject(spec, objectName, maps, data, btf, pins);
         toCloseOnFailure.clear();
         toCloseOnFailure.add(obj);
 
@@ -379,9 +381,10 @@ final class ObjectLoader {
         if (valueSize != null && valueSize != m.valueSize()) {
             effective = effective.withValueSize(valueSize);
         }
-        Path pinPath = m.pinning() == PinType.BY_NAME ? options.pinDirectory().resolve(m.name()) : null;
-        if (pinPath != null) {
-            Bpffs.mountIfMissing(pinPath);
+        Path pinPath = null;
+        if (m.pinning() == PinType.BY_NAME) {
+            pinPath = PinTransaction.path(options.pinDirectory(), m.name(), "map '" + m.name() + "' of " + spec.name());
+            pins.directory(options.pinDirectory());
         }
         if (pinPath != null && Files.exists(pinPath)) {
             BpfMap pinned = BpfMap.openPinned(pinPath);
@@ -413,7 +416,7 @@ final class ObjectLoader {
             }
         }
         if (pinPath != null) {
-            map.pin(pinPath);
+            pins.pin(pinPath, map::pin);
         }
         return map;
     }
