@@ -53,11 +53,12 @@ final class LoadCommand implements Callable<Integer> {
     MapSizeOptions sizes = new MapSizeOptions();
 
     @Option(names = "--pin", paramLabel = "DIR", description = "pin programs as DIR/<program> and maps as "
-            + "DIR/maps/<map> in bpffs (dots in map names become _)")
+            + "DIR/maps/<map> in bpffs (dots in map names become _); DIR is created if its parent exists. "
+            + "If pinning fails, nothing stays pinned")
     Path pin;
 
-    @Option(names = "--pin-root", paramLabel = "DIR", description = "directory for maps declared "
-            + "LIBBPF_PIN_BY_NAME (default /sys/fs/bpf)")
+    @Option(names = "--pin-root", paramLabel = "DIR", description = "bpffs directory for maps declared "
+            + "LIBBPF_PIN_BY_NAME (default /sys/fs/bpf); created if its parent exists")
     Path pinRoot;
 
     @Option(names = "--json", description = "print one JSON object {programs: [...], maps: [...]}")
@@ -68,6 +69,8 @@ final class LoadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        requireDirectory("--pin", pin);
+        requireDirectory("--pin-root", pinRoot);
         BpfObjectSpec obj = BpfObjectSpec.read(object);
         LoadOptions opts = LoadOptions.defaults();
         if (!programs.isEmpty()) {
@@ -84,7 +87,17 @@ final class LoadCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (BpfObject loaded = BpfObject.load(obj, opts)) {
             if (pin != null) {
-                loaded.pinAll(pin);
+                try {
+                    loaded.pinAll(pin);
+                } catch (RuntimeException e) {
+                    // The command fails, so the maps its load pinned by name go too: nothing stays behind.
+                    try {
+                        loaded.unpinAll();
+                    } catch (RuntimeException notRemoved) {
+                        e.addSuppressed(notRemoved);
+                    }
+                    throw e;
+                }
             }
             Map<String, Object> result = new LinkedHashMap<>();
             List<Object> progs = new ArrayList<>();
@@ -138,6 +151,14 @@ final class LoadCommand implements Callable<Integer> {
             }
             err.flush();
             return 1;
+        }
+    }
+
+    /** An empty path would pin relative to the working directory ({@code --pin ''} made {@code ./maps}). */
+    private void requireDirectory(String option, Path dir) {
+        if (dir != null && dir.toString().isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option
+                    + " needs a directory on bpffs (e.g. /sys/fs/bpf/myapp), got an empty path");
         }
     }
 

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpflux.map.BpfMap;
+import dev.bpflux.map.MapDefinition;
+import dev.bpflux.obj.MapType;
 import dev.bpflux.prog.BpfProgram;
 import dev.bpflux.testing.KernelTest;
 import java.io.IOException;
@@ -20,6 +22,9 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -222,6 +227,49 @@ class BpfluxCommandTest {
         assertTrue(r.err().contains("--verbose"));
         Result v = run("load", CORPUS.resolve("verifier_reject.bpf.o").toString(), "--verbose");
         assertTrue(v.err().contains("full verifier log of read_past_stack"), v.err());
+    }
+
+    @Test
+    void anEmptyPinPathIsAUsageErrorAndMakesNothing() {
+        for (String option : new String[] {"--pin", "--pin-root"}) {
+            Result r = run("load", CORPUS.resolve("globals.bpf.o").toString(), option, "");
+            assertEquals(2, r.exit(), r.err());
+            assertTrue(r.err().contains(option + " needs a directory on bpffs"), r.err());
+        }
+        assertFalse(Files.exists(Path.of("maps")), "nothing made in the working directory");
+    }
+
+    @Test
+    @KernelTest
+    void aPinConflictFailsTheCommandAndLeavesNothingPinned() throws IOException {
+        Bpffs.mountIfMissing(Bpffs.DEFAULT_MOUNT); // a machine may boot without it
+        Path root = Files.createTempDirectory(Bpffs.DEFAULT_MOUNT, "bpflux-cli-test-");
+        try {
+            Path pinDir = Files.createDirectories(root.resolve("pinned/maps")).getParent();
+            try (BpfMap other = BpfMap.create(MapDefinition.builder(MapType.ARRAY).keySize(4).valueSize(8)
+                    .maxEntries(1).name("other").build())) {
+                other.pin(pinDir.resolve("maps/pinned_second"));
+            }
+            Set<String> before = tree(root);
+            // The load pins three maps by name under by-name/ (made for them); --pin then pins the
+            // program and pinned_first before pinned_second meets the existing pin.
+            Result r = run("load", CORPUS.resolve("pins.bpf.o").toString(), "--program", "count_runs",
+                    "--pin-root", root.resolve("by-name").toString(), "--pin", pinDir.toString());
+            assertEquals(1, r.exit(), r.err());
+            assertTrue(r.err().contains(pinDir.resolve("maps/pinned_second") + " already exists"), r.err());
+            assertEquals(before, tree(root));
+        } finally {
+            try (Stream<Path> s = Files.walk(root)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    static Set<String> tree(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString())
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
     }
 
     @Test
