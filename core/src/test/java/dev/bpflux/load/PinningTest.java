@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpflux.BpfException;
+import dev.bpflux.BpfSyscallException;
 import dev.bpflux.BpfVerifierException;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.map.MapDefinition;
@@ -224,6 +225,16 @@ class PinningTest {
             assertEquals(Set.of(), tree(notBpffs), "no maps/ directory left behind");
             e = assertThrows(BpfException.class, () -> obj.pinAll(notBpffs));
             assertTrue(e.getMessage().contains(notBpffs + " is not on a BPF filesystem (bpffs)"), e.getMessage());
+        }
+    }
+
+    @Test
+    void pinningOutsideBpffsSaysSoRatherThanAskingForPrivilege(@TempDir Path notBpffs) {
+        try (BpfMap map = u64Array(1)) {
+            BpfSyscallException e = assertThrows(BpfSyscallException.class, () -> map.pin(notBpffs.resolve("m")));
+            assertEquals(dev.bpflux.sys.Errno.EPERM, e.errno(), "the kernel's verdict comes first");
+            assertTrue(e.getMessage().contains(notBpffs + " is not on a BPF filesystem (bpffs)")
+                    && !e.getMessage().contains("run as root"), e.getMessage());
         }
     }
 
