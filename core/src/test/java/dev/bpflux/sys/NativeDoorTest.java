@@ -1,6 +1,7 @@
 package dev.bpflux.sys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +10,7 @@ import dev.bpflux.BpfSyscallException;
 import dev.bpflux.testing.KernelTest;
 import org.junit.jupiter.api.Test;
 
-/** The real system calls: epoll + eventfd, perf_event_open, if_nametoindex. */
+/** The real system calls: epoll + eventfd, perf_event_open, if_nametoindex, statfs. */
 class NativeDoorTest {
 
     @Test
@@ -33,6 +34,21 @@ class NativeDoorTest {
         com.sun.jna.LastErrorException e = assertThrows(com.sun.jna.LastErrorException.class,
                 () -> SystemCalls.linux().ifNameToIndex("nosuchif0"));
         assertEquals(Errno.ENODEV, e.getErrorCode());
+    }
+
+    @Test
+    void statfsReadsTheFileSystemMagic() {
+        assertEquals(0x9fa0L, SystemCalls.linux().statfsType("/proc"), "PROC_SUPER_MAGIC: f_type is read at offset 0");
+        assertFalse(BpfFilesystem.holds(java.nio.file.Path.of("/proc")));
+        com.sun.jna.LastErrorException e = assertThrows(com.sun.jna.LastErrorException.class,
+                () -> SystemCalls.linux().statfsType("/nonexistent/bpflux"));
+        assertEquals(Errno.ENOENT, e.getErrorCode());
+    }
+
+    @Test
+    @KernelTest
+    void bpffsIsRecognised() {
+        assertTrue(BpfFilesystem.holds(java.nio.file.Path.of("/sys/fs/bpf")), "bpffs mounted at /sys/fs/bpf");
     }
 
     @Test
