@@ -1,6 +1,5 @@
 package dev.bpflux.link;
 
-import dev.bpflux.kernel.Bpffs;
 import com.sun.jna.Memory;
 import dev.bpflux.BpfNotSupportedException;
 import dev.bpflux.sys.Bpf;
@@ -59,7 +58,6 @@ public class BpfLink implements AutoCloseable {
     /** Pins the link at {@code path} in bpffs (BPF_OBJ_PIN): the attachment then outlives this process. */
     public void pin(Path path) {
         requireBpfLink("pinning");
-        Bpffs.mountIfMissing(path);
         BpfFilesystem.pin(Bpf.system(), fd, path);
     }
 

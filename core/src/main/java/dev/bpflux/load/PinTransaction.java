@@ -1,7 +1,6 @@
 package dev.bpflux.load;
 
 import dev.bpflux.BpfException;
-import dev.bpflux.kernel.Bpffs;
 import dev.bpflux.sys.BpfFilesystem;
 
 import java.io.IOException;
@@ -55,7 +54,7 @@ final class PinTransaction {
             throw new BpfException("the pin directory is an empty path; name a directory on bpffs, "
                     + "e.g. /sys/fs/bpf/myapp");
         }
-        Bpffs.mountIfMissing(dir);
+        BpfFilesystem.mountIfMissing(dir);
         if (Files.isDirectory(dir)) {
             requireBpffs(dir);
             return;

@@ -1,7 +1,6 @@
 package dev.bpflux.map;
 
 import dev.bpflux.kernel.Memlock;
-import dev.bpflux.kernel.Bpffs;
 import dev.bpflux.obj.MapType;
 
 import com.sun.jna.Memory;
@@ -399,7 +398,6 @@ public class BpfMap implements AutoCloseable {
 
     /** Pins the map at {@code path} in bpffs (BPF_OBJ_PIN, 4.4). */
     public void pin(Path path) {
-        Bpffs.mountIfMissing(path);
         BpfFilesystem.pin(bpf(), fd, path);
     }
 

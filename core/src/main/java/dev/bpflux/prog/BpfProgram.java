@@ -1,7 +1,6 @@
 package dev.bpflux.prog;
 
 import dev.bpflux.kernel.Memlock;
-import dev.bpflux.kernel.Bpffs;
 import dev.bpflux.obj.ProgramType;
 import dev.bpflux.obj.AttachType;
 
@@ -296,7 +295,6 @@ public final class BpfProgram implements AutoCloseable {
 
     /** Pins the program at {@code path} in bpffs (BPF_OBJ_PIN, 4.4). */
     public void pin(Path path) {
-        Bpffs.mountIfMissing(path);
         BpfFilesystem.pin(Bpf.system(), fd, path);
     }
 

@@ -1,6 +1,6 @@
 package dev.bpflux.testing;
 
-import dev.bpflux.kernel.Bpffs;
+import dev.bpflux.sys.BpfFilesystem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +16,7 @@ public final class TestPins {
      * bpflux itself does before pinning.
      */
     public static Path newDirectory(String prefix) throws IOException {
-        Bpffs.mountIfMissing(Bpffs.DEFAULT_MOUNT);
-        return Files.createTempDirectory(Bpffs.DEFAULT_MOUNT, prefix);
+        BpfFilesystem.mountIfMissing(BpfFilesystem.DEFAULT_MOUNT);
+        return Files.createTempDirectory(BpfFilesystem.DEFAULT_MOUNT, prefix);
     }
 }

@@ -1,6 +1,6 @@
 package dev.bpflux.samples.cli;
 
-import dev.bpflux.kernel.Bpffs;
+import dev.bpflux.sys.BpfFilesystem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -159,8 +159,8 @@ class BpfluxCommandTest {
     @KernelTest
     void loadPinsProgramsAndMapsAndPrintsKernelIds() throws IOException {
         // A new directory: one named after the pid could hold pins of an earlier aborted run.
-        Bpffs.mountIfMissing(Bpffs.DEFAULT_MOUNT); // a machine may boot without it
-        Path dir = Files.createTempDirectory(Bpffs.DEFAULT_MOUNT, "bpflux-cli-test-");
+        BpfFilesystem.mountIfMissing(BpfFilesystem.DEFAULT_MOUNT); // a machine may boot without it
+        Path dir = Files.createTempDirectory(BpfFilesystem.DEFAULT_MOUNT, "bpflux-cli-test-");
         try {
             Result r = run("load", CORPUS.resolve("globals.bpf.o").toString(), "--set", "cfg_multiplier=7",
                     "--set", "cfg_name=cli", "--set", "cfg_flag=true", "--pin", dir.toString(), "--json");
@@ -242,8 +242,8 @@ class BpfluxCommandTest {
     @Test
     @KernelTest
     void aPinConflictFailsTheCommandAndLeavesNothingPinned() throws IOException {
-        Bpffs.mountIfMissing(Bpffs.DEFAULT_MOUNT); // a machine may boot without it
-        Path root = Files.createTempDirectory(Bpffs.DEFAULT_MOUNT, "bpflux-cli-test-");
+        BpfFilesystem.mountIfMissing(BpfFilesystem.DEFAULT_MOUNT); // a machine may boot without it
+        Path root = Files.createTempDirectory(BpfFilesystem.DEFAULT_MOUNT, "bpflux-cli-test-");
         try {
             Path pinDir = Files.createDirectories(root.resolve("pinned/maps")).getParent();
             try (BpfMap other = BpfMap.create(MapDefinition.builder(MapType.ARRAY).keySize(4).valueSize(8)

@@ -1,32 +1,16 @@
-package dev.bpflux.kernel;
+package dev.bpflux.sys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpflux.testing.KernelTest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-class BpffsTest {
-    @Test
-    void findsABpfMountInMountinfo() {
-        List<String> lines = List.of(
-                "22 27 0:21 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw",
-                "30 22 0:26 / /sys/fs/bpf rw,nosuid,nodev,noexec,relatime shared:12 - bpf bpf rw,mode=700",
-                "41 22 0:12 / /sys/kernel/tracing rw,relatime shared:19 - tracefs tracefs rw");
-        assertTrue(Bpffs.mountedAt(lines, "/sys/fs/bpf"));
-        assertFalse(Bpffs.mountedAt(lines, "/sys"));
-        assertFalse(Bpffs.mountedAt(lines, "/sys/kernel/tracing"));
-        // Optional fields vary in number; a directory on sysfs is not a bpffs, nor is a short line.
-        assertFalse(Bpffs.mountedAt(List.of("22 27 0:21 / /sys/fs/bpf rw - sysfs sysfs rw", "1 2 /"), "/sys/fs/bpf"));
-        assertTrue(Bpffs.mountedAt(List.of("30 22 0:26 / /sys/fs/bpf rw - bpf none rw"), "/sys/fs/bpf"));
-    }
-
+class BpfFilesystemMountTest {
     /**
      * A machine booted without bpffs: in a private mount namespace with /sys/fs/bpf unmounted, a
      * pin under it mounts bpffs first (as bpftool does) and the map lands there.
@@ -50,13 +34,13 @@ class BpffsTest {
     /** Runs in the child: unmounted bpffs, pin a map under /sys/fs/bpf, reopen it. */
     public static final class PinInFreshNamespace {
         public static void main(String[] args) {
-            System.out.println("mounted before: " + Bpffs.isMounted(Bpffs.DEFAULT_MOUNT));
-            Path pin = Bpffs.DEFAULT_MOUNT.resolve("bpflux_pin_probe");
+            System.out.println("mounted before: " + BpfFilesystem.holds(BpfFilesystem.DEFAULT_MOUNT));
+            Path pin = BpfFilesystem.DEFAULT_MOUNT.resolve("bpflux_pin_probe");
             try (dev.bpflux.map.BpfMap map = dev.bpflux.map.BpfMap.create(dev.bpflux.map.MapDefinition
                     .builder(dev.bpflux.obj.MapType.ARRAY).keySize(4).valueSize(4).maxEntries(1).name("pin_probe")
                     .build())) {
                 map.pin(pin);
-                System.out.println("mounted after: " + Bpffs.isMounted(Bpffs.DEFAULT_MOUNT));
+                System.out.println("mounted after: " + BpfFilesystem.holds(BpfFilesystem.DEFAULT_MOUNT));
                 try (dev.bpflux.map.BpfMap again = dev.bpflux.map.BpfMap.openPinned(pin)) {
                     System.out.println("pinned map reopened: " + again.info().name());
                 }
