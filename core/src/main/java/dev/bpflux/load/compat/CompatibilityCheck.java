@@ -263,9 +263,7 @@ public final class CompatibilityCheck {
     }
 
     private static boolean usesTrampoline(ProgramSpec p) {
-        String prefix = p.section().prefix();
-        return prefix.startsWith("fentry") || prefix.startsWith("fexit") || prefix.startsWith("fmod_ret")
-                || prefix.startsWith("lsm");
+        return p.section().trampoline();
     }
 
     /**
