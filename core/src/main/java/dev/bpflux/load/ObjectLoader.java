@@ -190,23 +190,10 @@ final class ObjectLoader {
             }
         }
         for (ProgramLinker.LinkedProgram lp : linked) {
-            for (Relocation r : lp.relocations()) {
-                if (r instanceof Relocation.MapReference) {
-                    usedMaps.add(((Relocation.MapReference) r).mapName());
-                } else if (r instanceof Relocation.DataReference) {
-                    usedSections.add(((Relocation.DataReference) r).sectionName());
-                } else if (r instanceof Relocation.ExternReference) {
-                    usedExterns.add(((Relocation.ExternReference) r).externName());
-                }
-            }
-        }
-        // Maps put in other maps' .values slots come along with the outer map.
-        for (String outer : List.copyOf(usedMaps)) {
-            spec.map(outer).ifPresent(m -> {
-                if (m.type() == MapType.ARRAY_OF_MAPS || m.type() == MapType.HASH_OF_MAPS) {
-                    usedMaps.addAll(m.initialValues().values());
-                }
-            });
+            ProgramUses uses = ProgramUses.of(spec, lp);
+            uses.maps().forEach(m -> usedMaps.add(m.name()));
+            usedSections.addAll(uses.dataSections());
+            uses.externs().forEach(e -> usedExterns.add(e.name()));
         }
 
         // 3. Externs: only those referenced.

@@ -19,9 +19,9 @@ import java.util.Set;
 /**
  * What one program, linked with its subprograms as the loader links it, needs from the kernel: the
  * maps and data sections it references (the ones a per-program load creates), its externs (the ones a
- * per-program load resolves), its CO-RE records and the helpers it calls. Pure: no kernel. This is the
- * loader's own view of a program, published for analyses such as {@code dev.bpflux.load.compat} that
- * must agree with what {@link BpfObject#load} does.
+ * per-program load resolves), its CO-RE records and the helpers it calls. Pure: no kernel. The loader
+ * decides what to create and resolve from this record, so analyses such as
+ * {@code dev.bpflux.load.compat} see exactly what {@link BpfObject#load} does.
  *
  * @param program        the program
  * @param insns          the linked instructions (subprograms appended, calls patched)
@@ -46,7 +46,12 @@ public record ProgramUses(ProgramSpec program, Instructions insns, List<MapSpec>
     public static ProgramUses of(BpfObjectSpec spec, String programName) {
         ProgramSpec p = spec.program(programName).orElseThrow(() -> new BpfException("no program '" + programName
                 + "' in " + spec.name()));
-        ProgramLinker.LinkedProgram lp = new ProgramLinker(spec).link(p);
+        return of(spec, new ProgramLinker(spec).link(p));
+    }
+
+    /** What linked program {@code lp} uses: the one computation the loader and the analyses share. */
+    static ProgramUses of(BpfObjectSpec spec, ProgramLinker.LinkedProgram lp) {
+        ProgramSpec p = lp.program();
         Set<String> mapNames = new LinkedHashSet<>();
         Set<String> sections = new LinkedHashSet<>();
         Set<String> externNames = new LinkedHashSet<>();
