@@ -271,17 +271,31 @@ final class ObjectLoader {
         return obj;
     }
 
+    /** The programs to load, as the options set them (attach target, type); each of a known type. */
     private List<ProgramSpec> selectPrograms() {
-        if (options.programsToLoad().isEmpty()) {
-            return spec.programs();
+        for (String name : options.programSettings().keySet()) {
+            if (spec.program(name).isEmpty()) {
+                throw new BpfException("LoadOptions.withAttachTarget/withProgramType: no program '" + name + "' in "
+                        + spec.name() + "; programs: " + spec.programs().stream().map(ProgramSpec::name).toList());
+            }
         }
         List<ProgramSpec> out = new ArrayList<>();
-        for (String name : options.programsToLoad()) {
-            out.add(spec.program(name).orElseThrow(() -> new BpfException("no program '" + name + "' in "
-                    + spec.name() + "; programs: " + spec.programs().stream().map(ProgramSpec::name).toList())));
+        if (options.programsToLoad().isEmpty()) {
+            out.addAll(spec.programs());
+        } else {
+            for (String name : options.programsToLoad()) {
+                out.add(spec.program(name).orElseThrow(() -> new BpfException("no program '" + name + "' in "
+                        + spec.name() + "; programs: " + spec.programs().stream().map(ProgramSpec::name).toList())));
+            }
+            // Keep object order, as libbpf loads them.
+            out.sort(java.util.Comparator.comparingInt(spec.programs()::indexOf));
         }
-        // Keep object order, as libbpf loads them.
-        out.sort(java.util.Comparator.comparingInt(spec.programs()::indexOf));
+        out.replaceAll(options::program);
+        for (ProgramSpec p : out) {
+            if (!p.typeKnown()) {
+                throw new BpfException(spec.name() + ": " + ProgramUses.unknownSection(p));
+            }
+        }
         return out;
     }
 

@@ -6,6 +6,7 @@ import dev.bpflux.obj.ExternSpec;
 import dev.bpflux.obj.Instructions;
 import dev.bpflux.obj.MapSpec;
 import dev.bpflux.obj.MapType;
+import dev.bpflux.obj.ProgramSections;
 import dev.bpflux.obj.ProgramSpec;
 import dev.bpflux.obj.Relocation;
 import dev.bpflux.obj.btf.BtfExt;
@@ -44,9 +45,17 @@ public record ProgramUses(ProgramSpec program, Instructions insns, List<MapSpec>
 
     /** What program {@code programName} of {@code spec} uses, as {@link BpfObject#load} links it. */
     public static ProgramUses of(BpfObjectSpec spec, String programName) {
+        return of(spec, programName, LoadOptions.defaults());
+    }
+
+    /**
+     * What program {@code programName} of {@code spec} uses, as {@link BpfObject#load} links it under
+     * {@code options} (with the attach target and type they set for it).
+     */
+    public static ProgramUses of(BpfObjectSpec spec, String programName, LoadOptions options) {
         ProgramSpec p = spec.program(programName).orElseThrow(() -> new BpfException("no program '" + programName
                 + "' in " + spec.name()));
-        return of(spec, new ProgramLinker(spec).link(p));
+        return of(spec, new ProgramLinker(spec).link(options.program(p)));
     }
 
     /** What linked program {@code lp} uses: the one computation the loader and the analyses share. */
@@ -97,6 +106,18 @@ public record ProgramUses(ProgramSpec program, Instructions insns, List<MapSpec>
         }
         return new ProgramUses(p, Instructions.of(insns), maps, List.copyOf(sections), externs, lp.coreRelocations(),
                 List.copyOf(helpers));
+    }
+
+    /**
+     * Why a program in a section of unknown name cannot load (its type is unknown), and what to do: the
+     * loader's error and the compatibility report's reason.
+     */
+    public static String unknownSection(ProgramSpec p) {
+        return "program '" + p.name() + "' is in section '" + p.sectionName() + "', which is not a known program "
+                + "section, so its program type is unknown (libbpf: \"missing BPF prog type\"); rename the section "
+                + "to a known one (" + ProgramSections.acceptedPatterns() + ") or set its type with "
+                + "LoadOptions.withProgramType(\"" + p.name() + "\", type, attachType); or load only other "
+                + "programs (LoadOptions.withProgramsToLoad, --program)";
     }
 
     /**
