@@ -1,4 +1,4 @@
-// Code in a section that is no program section: bpflux rejects it, naming the section.
+// Code in a section of no known name: a program of unknown type (as in libbpf), refused only if loaded.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 

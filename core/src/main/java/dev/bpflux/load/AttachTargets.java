@@ -2,7 +2,9 @@ package dev.bpflux.load;
 
 import dev.bpflux.BpfException;
 import dev.bpflux.BpfNotSupportedException;
+import dev.bpflux.obj.ProgramSections;
 import dev.bpflux.obj.ProgramSpec;
+import dev.bpflux.obj.ProgramType;
 import dev.bpflux.kernel.KernelBtfs;
 import dev.bpflux.obj.core.TargetBtf;
 import dev.bpflux.obj.btf.BtfKind;
@@ -10,9 +12,8 @@ import dev.bpflux.sys.OwnedFd;
 
 /**
  * Finds the kernel BTF id a BTF-attached program (tp_btf, fentry/fexit/fmod_ret, lsm, iter) names in
- * its section: {@code attach_btf_id} at load. A tp_btf target {@code X} is the typedef
- * {@code btf_trace_X}; an lsm hook {@code X} the function {@code bpf_lsm_X}; an iterator {@code X}
- * the function {@code bpf_iter_X}; fentry/fexit/fmod_ret targets are functions.
+ * its section or in {@link LoadOptions#withAttachTarget}: {@code attach_btf_id} at load. Which type
+ * the target names is {@link ProgramSections.BtfTarget}'s (by expected attach type, as libbpf).
  */
 final class AttachTargets {
     private AttachTargets() {
@@ -26,24 +27,16 @@ final class AttachTargets {
         String target = p.attachTarget();
         if (target.isEmpty()) {
             throw new BpfException("program '" + p.name() + "' (" + p.sectionName() + ") needs an attach target in "
-                    + "its section name, e.g. fentry/do_unlinkat or tp_btf/sched_switch");
+                    + "its section name, e.g. fentry/do_unlinkat or tp_btf/sched_switch, or set with "
+                    + "LoadOptions.withAttachTarget(\"" + p.name() + "\", ...) (--attach-target)");
         }
-        String prefix = p.section().prefix();
-        String name;
-        BtfKind kind = BtfKind.FUNC;
-        if (prefix.equals("tp_btf")) {
-            name = "btf_trace_" + target;
-            kind = BtfKind.TYPEDEF;
-        } else if (prefix.startsWith("lsm")) {
-            name = "bpf_lsm_" + target;
-        } else if (prefix.startsWith("iter")) {
-            name = "bpf_iter_" + target;
-        } else if (prefix.equals("freplace")) {
+        if (p.type() == ProgramType.EXT) {
             throw new BpfNotSupportedException("freplace programs", "bpflux cannot yet load programs that replace "
                     + "another BPF program's function (they need the target program's fd at load)");
-        } else {
-            name = target;
         }
+        ProgramSections.BtfTarget bt = ProgramSections.BtfTarget.of(p.expectedAttachType().orElse(null), target);
+        String name = bt.name();
+        BtfKind kind = bt.kind();
         KernelBtfs btfs = KernelBtfs.system();
         int[] ids = btfs.vmlinux().btf().findByName(name, kind);
         if (ids.length > 0) {
@@ -64,6 +57,8 @@ final class AttachTargets {
         }
         throw new BpfException("program '" + p.name() + "' (" + p.sectionName() + "): no " + kind + " named '" + name
                 + "' in the kernel's BTF (vmlinux and " + btfs.moduleNames().size() + " module BTFs under "
-                + "/sys/kernel/btf); the target does not exist on this kernel");
+                + "/sys/kernel/btf); the target does not exist on this kernel. If the section's target is a "
+                + "placeholder the tool sets at run time, set it with LoadOptions.withAttachTarget(\"" + p.name()
+                + "\", \"<function>\") (CLI: --attach-target " + p.name() + "=<function>)");
     }
 }

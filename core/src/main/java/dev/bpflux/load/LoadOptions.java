@@ -1,5 +1,9 @@
 package dev.bpflux.load;
 
+import dev.bpflux.obj.AttachType;
+import dev.bpflux.obj.ProgramSpec;
+import dev.bpflux.obj.ProgramType;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +33,7 @@ public final class LoadOptions {
     public static final Path DEFAULT_PIN_DIRECTORY = Path.of("/sys/fs/bpf");
 
     private static final LoadOptions DEFAULTS = new LoadOptions(Map.of(), Map.of(), Set.of(), Set.of(), Set.of(),
-            DEFAULT_PIN_DIRECTORY, 0, null, Map.of(), null, Map.of());
+            DEFAULT_PIN_DIRECTORY, 0, null, Map.of(), null, Map.of(), Map.of());
 
     private final Map<String, Integer> maxEntries;
     private final Map<String, byte[]> variables;
@@ -43,12 +47,13 @@ public final class LoadOptions {
     private final Map<String, String> kernelConfigValues;
     private final ExternSource externSource;
     private final Map<String, Integer> valueSizes;
+    private final Map<String, ProgramSetting> programSettings;
 
     private LoadOptions(Map<String, Integer> maxEntries, Map<String, byte[]> variables, Set<String> stringVariables,
                         Set<String> programsToLoad,
                         Set<String> mapsToCreate, Path pinDirectory, int logLevel, Path kernelConfig,
                         Map<String, String> kernelConfigValues, ExternSource externSource,
-                        Map<String, Integer> valueSizes) {
+                        Map<String, Integer> valueSizes, Map<String, ProgramSetting> programSettings) {
         this.maxEntries = Collections.unmodifiableMap(new LinkedHashMap<>(maxEntries));
         this.variables = Collections.unmodifiableMap(new LinkedHashMap<>(variables));
         this.stringVariables = Collections.unmodifiableSet(new LinkedHashSet<>(stringVariables));
@@ -60,6 +65,7 @@ public final class LoadOptions {
         this.kernelConfigValues = Collections.unmodifiableMap(new LinkedHashMap<>(kernelConfigValues));
         this.externSource = externSource;
         this.valueSizes = Collections.unmodifiableMap(new LinkedHashMap<>(valueSizes));
+        this.programSettings = Collections.unmodifiableMap(new LinkedHashMap<>(programSettings));
     }
 
     /** Load every program, create what they use, pin by-name maps under {@code /sys/fs/bpf}. */
@@ -76,7 +82,7 @@ public final class LoadOptions {
                              Set<String> programsToLoad, Set<String> mapsToCreate, Path pinDirectory, int logLevel,
                              Path kernelConfig, Map<String, String> kernelConfigValues, ExternSource externSource) {
         return new LoadOptions(maxEntries, variables, stringVariables, programsToLoad, mapsToCreate, pinDirectory,
-                logLevel, kernelConfig, kernelConfigValues, externSource, valueSizes);
+                logLevel, kernelConfig, kernelConfigValues, externSource, valueSizes, programSettings);
     }
 
     /** Overrides map {@code mapName}'s {@code max_entries} (e.g. to size a ring buffer at run time). */
@@ -102,7 +108,7 @@ public final class LoadOptions {
         Map<String, Integer> m = new LinkedHashMap<>(valueSizes);
         m.put(Objects.requireNonNull(mapName, "mapName"), bytes);
         return new LoadOptions(maxEntries, variables, stringVariables, programsToLoad, mapsToCreate, pinDirectory,
-                logLevel, kernelConfig, kernelConfigValues, externSource, m);
+                logLevel, kernelConfig, kernelConfigValues, externSource, m, programSettings);
     }
 
     /**
@@ -116,7 +122,7 @@ public final class LoadOptions {
         Set<String> strings = new LinkedHashSet<>(stringVariables);
         strings.remove(name);
         return new LoadOptions(maxEntries, m, strings, programsToLoad, mapsToCreate, pinDirectory, logLevel,
-                kernelConfig, kernelConfigValues, externSource, valueSizes);
+                kernelConfig, kernelConfigValues, externSource, valueSizes, programSettings);
     }
 
     /** Sets a 4-byte variable ({@code int}, {@code u32}, {@code pid_t}...). */
@@ -150,7 +156,7 @@ public final class LoadOptions {
         Set<String> strings = new LinkedHashSet<>(stringVariables);
         strings.add(name);
         return new LoadOptions(maxEntries, m, strings, programsToLoad, mapsToCreate, pinDirectory, logLevel,
-                kernelConfig, kernelConfigValues, externSource, valueSizes);
+                kernelConfig, kernelConfigValues, externSource, valueSizes, programSettings);
     }
 
     /**
@@ -166,6 +172,62 @@ public final class LoadOptions {
         names.forEach(s::add);
         return copy(maxEntries, variables, s, mapsToCreate, pinDirectory, logLevel, kernelConfig,
                 kernelConfigValues, externSource);
+    }
+
+    /**
+     * A program's attach target and type as set before load; a {@code null} component keeps what the
+     * section name says.
+     *
+     * @param attachTarget the target replacing the section's (e.g. {@code do_unlinkat} for {@code fentry/func})
+     * @param type         the program type replacing the section's
+     * @param attachType   the expected attach type (with {@code type}; {@code null} for none)
+     */
+    public record ProgramSetting(String attachTarget, ProgramType type, AttachType attachType) {
+        ProgramSpec applyTo(ProgramSpec p) {
+            ProgramSpec out = type == null ? p : p.withType(type, attachType);
+            return attachTarget == null ? out : out.withAttachTarget(attachTarget);
+        }
+    }
+
+    /**
+     * Sets program {@code program}'s attach target before load, as libbpf's
+     * {@code bpf_program__set_attach_target(prog, 0, function)}: for tools whose section names a
+     * placeholder ({@code fentry/func}, {@code tp_btf/placeholder}) retargeted at run time. For BTF-attached
+     * programs (tp_btf, fentry/fexit/fmod_ret, lsm, iter) {@code function} is looked up in kernel BTF as the
+     * section's target would be (a tracepoint for tp_btf, a hook for lsm); for the others it becomes the
+     * default target of {@link ObjectProgram#attach()}. Targets in another BPF program (freplace) are not
+     * supported.
+     */
+    public LoadOptions withAttachTarget(String program, String function) {
+        Objects.requireNonNull(program, "program");
+        if (function == null || function.isEmpty()) {
+            throw new IllegalArgumentException("attach target of '" + program + "' must not be empty");
+        }
+        ProgramSetting old = programSettings.getOrDefault(program, new ProgramSetting(null, null, null));
+        return withProgramSetting(program, new ProgramSetting(function, old.type(), old.attachType()));
+    }
+
+    /**
+     * Sets program {@code program}'s type and expected attach type ({@code null}: none) before load, as
+     * libbpf's {@code bpf_program__set_type}/{@code set_expected_attach_type}: for a program in a section
+     * whose name says no type (or the wrong one). As in libbpf, a program whose type changes is no longer
+     * attached by {@link ObjectProgram#attach()}: attach it with a {@code dev.bpflux.link} class.
+     */
+    public LoadOptions withProgramType(String program, ProgramType type, AttachType attachType) {
+        Objects.requireNonNull(program, "program");
+        Objects.requireNonNull(type, "type");
+        if (type == ProgramType.UNSPEC) {
+            throw new IllegalArgumentException("program type of '" + program + "' must not be UNSPEC");
+        }
+        ProgramSetting old = programSettings.getOrDefault(program, new ProgramSetting(null, null, null));
+        return withProgramSetting(program, new ProgramSetting(old.attachTarget(), type, attachType));
+    }
+
+    private LoadOptions withProgramSetting(String program, ProgramSetting setting) {
+        Map<String, ProgramSetting> m = new LinkedHashMap<>(programSettings);
+        m.put(program, setting);
+        return new LoadOptions(maxEntries, variables, stringVariables, programsToLoad, mapsToCreate, pinDirectory,
+                logLevel, kernelConfig, kernelConfigValues, externSource, valueSizes, m);
     }
 
     /** Also creates these maps even when no loaded program uses them (e.g. to share them with another object). */
@@ -238,6 +300,17 @@ public final class LoadOptions {
     /** Programs to load; empty means all. */
     public Set<String> programsToLoad() {
         return programsToLoad;
+    }
+
+    /** Attach targets and types set per program, by program name. */
+    public Map<String, ProgramSetting> programSettings() {
+        return programSettings;
+    }
+
+    /** {@code p} as a load with these options sees it: with its attach target and type as set here. */
+    public ProgramSpec program(ProgramSpec p) {
+        ProgramSetting setting = programSettings.get(p.name());
+        return setting == null ? p : setting.applyTo(p);
     }
 
     public Set<String> mapsToCreate() {

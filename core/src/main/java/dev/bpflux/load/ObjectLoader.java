@@ -190,23 +190,10 @@ final class ObjectLoader {
             }
         }
         for (ProgramLinker.LinkedProgram lp : linked) {
-            for (Relocation r : lp.relocations()) {
-                if (r instanceof Relocation.MapReference) {
-                    usedMaps.add(((Relocation.MapReference) r).mapName());
-                } else if (r instanceof Relocation.DataReference) {
-                    usedSections.add(((Relocation.DataReference) r).sectionName());
-                } else if (r instanceof Relocation.ExternReference) {
-                    usedExterns.add(((Relocation.ExternReference) r).externName());
-                }
-            }
-        }
-        // Maps put in other maps' .values slots come along with the outer map.
-        for (String outer : List.copyOf(usedMaps)) {
-            spec.map(outer).ifPresent(m -> {
-                if (m.type() == MapType.ARRAY_OF_MAPS || m.type() == MapType.HASH_OF_MAPS) {
-                    usedMaps.addAll(m.initialValues().values());
-                }
-            });
+            ProgramUses uses = ProgramUses.of(spec, lp);
+            uses.maps().forEach(m -> usedMaps.add(m.name()));
+            usedSections.addAll(uses.dataSections());
+            uses.externs().forEach(e -> usedExterns.add(e.name()));
         }
 
         // 3. Externs: only those referenced.
@@ -284,17 +271,31 @@ final class ObjectLoader {
         return obj;
     }
 
+    /** The programs to load, as the options set them (attach target, type); each of a known type. */
     private List<ProgramSpec> selectPrograms() {
-        if (options.programsToLoad().isEmpty()) {
-            return spec.programs();
+        for (String name : options.programSettings().keySet()) {
+            if (spec.program(name).isEmpty()) {
+                throw new BpfException("LoadOptions.withAttachTarget/withProgramType: no program '" + name + "' in "
+                        + spec.name() + "; programs: " + spec.programs().stream().map(ProgramSpec::name).toList());
+            }
         }
         List<ProgramSpec> out = new ArrayList<>();
-        for (String name : options.programsToLoad()) {
-            out.add(spec.program(name).orElseThrow(() -> new BpfException("no program '" + name + "' in "
-                    + spec.name() + "; programs: " + spec.programs().stream().map(ProgramSpec::name).toList())));
+        if (options.programsToLoad().isEmpty()) {
+            out.addAll(spec.programs());
+        } else {
+            for (String name : options.programsToLoad()) {
+                out.add(spec.program(name).orElseThrow(() -> new BpfException("no program '" + name + "' in "
+                        + spec.name() + "; programs: " + spec.programs().stream().map(ProgramSpec::name).toList())));
+            }
+            // Keep object order, as libbpf loads them.
+            out.sort(java.util.Comparator.comparingInt(spec.programs()::indexOf));
         }
-        // Keep object order, as libbpf loads them.
-        out.sort(java.util.Comparator.comparingInt(spec.programs()::indexOf));
+        out.replaceAll(options::program);
+        for (ProgramSpec p : out) {
+            if (!p.typeKnown()) {
+                throw new BpfException(spec.name() + ": " + ProgramUses.unknownSection(p));
+            }
+        }
         return out;
     }
 

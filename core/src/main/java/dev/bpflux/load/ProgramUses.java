@@ -6,6 +6,7 @@ import dev.bpflux.obj.ExternSpec;
 import dev.bpflux.obj.Instructions;
 import dev.bpflux.obj.MapSpec;
 import dev.bpflux.obj.MapType;
+import dev.bpflux.obj.ProgramSections;
 import dev.bpflux.obj.ProgramSpec;
 import dev.bpflux.obj.Relocation;
 import dev.bpflux.obj.btf.BtfExt;
@@ -19,9 +20,9 @@ import java.util.Set;
 /**
  * What one program, linked with its subprograms as the loader links it, needs from the kernel: the
  * maps and data sections it references (the ones a per-program load creates), its externs (the ones a
- * per-program load resolves), its CO-RE records and the helpers it calls. Pure: no kernel. This is the
- * loader's own view of a program, published for analyses such as {@code dev.bpflux.load.compat} that
- * must agree with what {@link BpfObject#load} does.
+ * per-program load resolves), its CO-RE records and the helpers it calls. Pure: no kernel. The loader
+ * decides what to create and resolve from this record, so analyses such as
+ * {@code dev.bpflux.load.compat} see exactly what {@link BpfObject#load} does.
  *
  * @param program        the program
  * @param insns          the linked instructions (subprograms appended, calls patched)
@@ -44,9 +45,22 @@ public record ProgramUses(ProgramSpec program, Instructions insns, List<MapSpec>
 
     /** What program {@code programName} of {@code spec} uses, as {@link BpfObject#load} links it. */
     public static ProgramUses of(BpfObjectSpec spec, String programName) {
+        return of(spec, programName, LoadOptions.defaults());
+    }
+
+    /**
+     * What program {@code programName} of {@code spec} uses, as {@link BpfObject#load} links it under
+     * {@code options} (with the attach target and type they set for it).
+     */
+    public static ProgramUses of(BpfObjectSpec spec, String programName, LoadOptions options) {
         ProgramSpec p = spec.program(programName).orElseThrow(() -> new BpfException("no program '" + programName
                 + "' in " + spec.name()));
-        ProgramLinker.LinkedProgram lp = new ProgramLinker(spec).link(p);
+        return of(spec, new ProgramLinker(spec).link(options.program(p)));
+    }
+
+    /** What linked program {@code lp} uses: the one computation the loader and the analyses share. */
+    static ProgramUses of(BpfObjectSpec spec, ProgramLinker.LinkedProgram lp) {
+        ProgramSpec p = lp.program();
         Set<String> mapNames = new LinkedHashSet<>();
         Set<String> sections = new LinkedHashSet<>();
         Set<String> externNames = new LinkedHashSet<>();
@@ -92,6 +106,18 @@ public record ProgramUses(ProgramSpec program, Instructions insns, List<MapSpec>
         }
         return new ProgramUses(p, Instructions.of(insns), maps, List.copyOf(sections), externs, lp.coreRelocations(),
                 List.copyOf(helpers));
+    }
+
+    /**
+     * Why a program in a section of unknown name cannot load (its type is unknown), and what to do: the
+     * loader's error and the compatibility report's reason.
+     */
+    public static String unknownSection(ProgramSpec p) {
+        return "program '" + p.name() + "' is in section '" + p.sectionName() + "', which is not a known program "
+                + "section, so its program type is unknown (libbpf: \"missing BPF prog type\"); rename the section "
+                + "to a known one (" + ProgramSections.acceptedPatterns() + ") or set its type with "
+                + "LoadOptions.withProgramType(\"" + p.name() + "\", type, attachType); or load only other "
+                + "programs (LoadOptions.withProgramsToLoad, --program)";
     }
 
     /**

@@ -12,76 +12,64 @@ import dev.bpflux.link.TracingLink;
 import dev.bpflux.link.UprobeLink;
 import dev.bpflux.link.XdpLink;
 import dev.bpflux.obj.AttachType;
+import dev.bpflux.obj.ProgramSections;
 import dev.bpflux.obj.ProgramSpec;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Chooses the {@code dev.bpflux.link} attachment a program's section name implies, as libbpf's auto-attach does. */
+/**
+ * Attaches a program the way its section's {@link ProgramSections.AutoAttach} says, as libbpf's
+ * auto-attach does: the one table decides which {@code dev.bpflux.link} attachment, this class only
+ * carries it out.
+ */
 final class SectionAttacher {
     private SectionAttacher() {
     }
 
     static BpfLink attach(ObjectProgram p, AttachOptions o) {
         ProgramSpec spec = p.spec();
-        String prefix = spec.section().prefix();
+        ProgramSections.Definition section = spec.section();
         String target = o.target().orElse(spec.attachTarget());
         long cookie = o.cookie();
-        switch (prefix) {
-            case "tracepoint":
-            case "tp": {
-                int slash = target.indexOf('/');
-                if (slash <= 0 || slash == target.length() - 1) {
-                    throw noTarget(spec, "<category>/<name>, e.g. tp/syscalls/sys_enter_write");
-                }
-                return TracepointLink.attach(p.program(), target.substring(0, slash), target.substring(slash + 1),
-                        cookie);
+        AttachType at = spec.expectedAttachType().orElse(null);
+        switch (section.autoAttach()) {
+            case TRACEPOINT: {
+                ProgramSections.TracepointName tp = ProgramSections.TracepointName.parse(target)
+                        .orElseThrow(() -> noTarget(spec));
+                return TracepointLink.attach(p.program(), tp.category(), tp.name(), cookie);
             }
-            case "raw_tracepoint":
-            case "raw_tp":
-            case "raw_tracepoint.w":
-            case "raw_tp.w":
+            case RAW_TRACEPOINT:
                 if (target.isEmpty()) {
-                    throw noTarget(spec, "<tracepoint>, e.g. raw_tp/sys_enter");
+                    throw noTarget(spec);
                 }
                 return RawTracepointLink.attach(p.program(), target, cookie);
-            case "tp_btf": case "fentry": case "fexit": case "fmod_ret": case "fentry.s": case "fexit.s":
-            case "fmod_ret.s": case "lsm": case "lsm.s":
+            case TP_BTF:
+            case FENTRY:
+            case LSM:
                 // The target is fixed at load (attach_btf_id).
                 return TracingLink.attach(p.program(), cookie);
-            case "kprobe":
-            case "kretprobe": {
-                if (target.isEmpty()) {
-                    throw noTarget(spec, "<function>[+offset], e.g. kprobe/do_unlinkat");
-                }
-                long offset = 0;
-                int plus = target.indexOf('+');
-                String sym = target;
-                if (plus > 0) {
-                    sym = target.substring(0, plus);
-                    offset = Long.decode(target.substring(plus + 1));
-                }
-                return KprobeLink.attach(p.program(), sym, offset, prefix.equals("kretprobe"), cookie);
+            case KPROBE: {
+                ProgramSections.KprobeTarget k = ProgramSections.KprobeTarget.parse(target)
+                        .orElseThrow(() -> noTarget(spec));
+                return KprobeLink.attach(p.program(), k.function(), k.offset(), section.returnProbe(), cookie);
             }
-            case "ksyscall":
-            case "kretsyscall": {
+            case KSYSCALL:
                 if (target.isEmpty()) {
-                    throw noTarget(spec, "<syscall>, e.g. ksyscall/write");
+                    throw noTarget(spec);
                 }
-                boolean ret = prefix.equals("kretsyscall");
                 // The kernel function behind the syscall: __x64_sys_<name> where syscalls are wrapped (4.17+).
-                return KprobeLink.attach(p.program(), SyscallWrapper.system().kprobeTarget(target), 0, ret, cookie);
-            }
-            case "uprobe": case "uretprobe": case "uprobe.s": case "uretprobe.s": {
-                boolean ret = prefix.startsWith("uretprobe");
+                return KprobeLink.attach(p.program(), SyscallWrapper.system().kprobeTarget(target), 0,
+                        section.returnProbe(), cookie);
+            case UPROBE: {
                 Path binary = o.binary().orElse(null);
                 String symbol = o.symbol().orElse(null);
-                if (binary == null && !target.isEmpty()) {
-                    int colon = target.lastIndexOf(':');
-                    if (colon > 0) {
-                        binary = Path.of(target.substring(0, colon));
-                        symbol = target.substring(colon + 1);
+                if (binary == null) {
+                    ProgramSections.UprobeTarget u = ProgramSections.UprobeTarget.parse(target).orElse(null);
+                    if (u != null) {
+                        binary = Path.of(u.binary());
+                        symbol = u.symbol();
                     }
                 }
                 if (binary == null || symbol == null) {
@@ -89,31 +77,27 @@ final class SectionAttacher {
                             + "and symbol to attach: use attach(AttachOptions.defaults().withUprobe(binary, symbol)) "
                             + "or a section like uprobe/<binary>:<symbol>");
                 }
-                return UprobeLink.attach(p.program(), binary, symbol, o.pid(), ret, cookie);
+                return UprobeLink.attach(p.program(), binary, symbol, o.pid(), section.returnProbe(), cookie);
+            }
+            case XDP:
+                return XdpLink.attach(p.program(), ifindex(spec, o), o.xdpFlags());
+            case TCX:
+                return TcxLink.attach(p.program(), ifindex(spec, o),
+                        at == AttachType.TCX_INGRESS ? TcxLink.Direction.INGRESS : TcxLink.Direction.EGRESS);
+            case CGROUP: {
+                Path cg = o.cgroup().orElseThrow(() -> new BpfException("program '" + spec.name() + "' ("
+                        + spec.sectionName() + ") attaches to a cgroup: use attach(AttachOptions.defaults()"
+                        + ".withCgroup(Path.of(\"/sys/fs/cgroup/...\")))"));
+                if (at == null) {
+                    throw new BpfException("program '" + spec.name() + "' (" + spec.sectionName() + ") has no attach "
+                            + "type in its section name; use a section such as cgroup_skb/ingress");
+                }
+                return CgroupLink.attach(p.program(), cg, at);
             }
             default:
-                break;
+                throw new BpfException("program '" + spec.name() + "' (section " + spec.sectionName() + ") cannot be "
+                        + "attached automatically; attach p.program() with a dev.bpflux.link class");
         }
-        AttachType at = spec.expectedAttachType().orElse(null);
-        if (at == AttachType.XDP) {
-            return XdpLink.attach(p.program(), ifindex(spec, o), o.xdpFlags());
-        }
-        if (at == AttachType.TCX_INGRESS || at == AttachType.TCX_EGRESS) {
-            return TcxLink.attach(p.program(), ifindex(spec, o),
-                    at == AttachType.TCX_INGRESS ? TcxLink.Direction.INGRESS : TcxLink.Direction.EGRESS);
-        }
-        if (prefix.startsWith("cgroup") || prefix.equals("sockops")) {
-            Path cg = o.cgroup().orElseThrow(() -> new BpfException("program '" + spec.name() + "' ("
-                    + spec.sectionName() + ") attaches to a cgroup: use attach(AttachOptions.defaults()"
-                    + ".withCgroup(Path.of(\"/sys/fs/cgroup/...\")))"));
-            if (at == null) {
-                throw new BpfException("program '" + spec.name() + "' (" + spec.sectionName() + ") has no attach "
-                        + "type in its section name; use a section such as cgroup_skb/ingress");
-            }
-            return CgroupLink.attach(p.program(), cg, at);
-        }
-        throw new BpfException("program '" + spec.name() + "' (section " + spec.sectionName() + ") cannot be "
-                + "attached automatically; attach p.program() with a dev.bpflux.link class");
     }
 
     private static int ifindex(ProgramSpec spec, AttachOptions o) {
@@ -132,8 +116,9 @@ final class SectionAttacher {
                 + "interface: use attach(AttachOptions.defaults().withInterface(\"eth0\"))");
     }
 
-    private static BpfException noTarget(ProgramSpec spec, String form) {
+    private static BpfException noTarget(ProgramSpec spec) {
         return new BpfException("program '" + spec.name() + "' has section " + spec.sectionName() + " without an "
-                + "attach target; the section must be " + form + " (or pass AttachOptions.withTarget)");
+                + "attach target; the section must be " + spec.section().autoAttach().targetForm()
+                + " (or pass AttachOptions.withTarget)");
     }
 }

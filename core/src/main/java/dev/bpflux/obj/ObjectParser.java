@@ -188,10 +188,8 @@ final class ObjectParser {
             }
             ProgramSections.Match match = null;
             if (!s.name().equals(".text")) {
-                match = ProgramSections.match(s.name()).orElseThrow(() -> error(s.name(), -1,
-                        "section '" + s.name() + "' contains code but is not a known program section; accepted "
-                                + "names: " + ProgramSections.acceptedPatterns()
-                                + " (put helper functions in .text: plain static or global functions)"));
+                // As libbpf: an unknown name makes programs of unknown type, refused only if loaded.
+                match = ProgramSections.match(s.name()).orElseGet(() -> ProgramSections.unknown(s.name()));
             }
             if (s.size() % Instructions.INSN_SIZE != 0) {
                 throw error(s.name(), -1, "code size " + s.size() + " is not a multiple of 8");

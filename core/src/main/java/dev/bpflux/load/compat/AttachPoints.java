@@ -6,7 +6,7 @@ import dev.bpflux.kernel.KallsymsReader;
 import dev.bpflux.kernel.KernelBtfs;
 import dev.bpflux.kernel.SyscallWrapper;
 import dev.bpflux.kernel.Tracefs;
-import dev.bpflux.obj.AttachType;
+import dev.bpflux.obj.ProgramSections;
 import dev.bpflux.obj.ProgramSpec;
 import dev.bpflux.obj.btf.BtfKind;
 import dev.bpflux.obj.core.TargetBtf;
@@ -22,9 +22,9 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Whether the attach point a program's section names exists on the running kernel, for the section
- * prefixes {@code ObjectProgram.attach()} attaches automatically (the same cases as the loader's
- * section attacher). BTF targets (fentry, tp_btf, lsm) are checked at load, not here.
+ * Whether the attach point a program's section names exists on the running kernel, for each way
+ * {@code ObjectProgram.attach()} attaches ({@link ProgramSections.AutoAttach}, read from the one section
+ * table). BTF targets (fentry, tp_btf, lsm) are checked at load, not here.
  */
 final class AttachPoints {
     private static final Path SECURITYFS = Path.of("/sys/kernel/security");
@@ -48,27 +48,25 @@ final class AttachPoints {
     }
 
     static Verdict check(ProgramSpec p, FeatureProbes probes, Supplier<KernelConfig> config) {
-        String prefix = p.section().prefix();
+        ProgramSections.AutoAttach how = p.section().autoAttach();
         String target = p.attachTarget();
-        switch (prefix) {
-            case "tracepoint":
-            case "tp":
+        switch (how) {
+            case TRACEPOINT:
                 return tracepoint(target);
-            case "raw_tracepoint": case "raw_tp": case "raw_tracepoint.w": case "raw_tp.w":
+            case RAW_TRACEPOINT:
                 return target.isEmpty() ? Verdict.needsTarget("a raw tracepoint name (AttachOptions.withTarget)")
                         : rawTracepoint(target);
-            case "tp_btf": case "fentry": case "fexit": case "fmod_ret": case "fentry.s": case "fexit.s":
-            case "fmod_ret.s":
+            case TP_BTF:
+            case FENTRY:
                 return Verdict.yes(); // target fixed at load (attach_btf_id), checked there
-            case "lsm": case "lsm.s":
+            case LSM:
                 return bpfLsm(config);
-            case "kprobe": case "kretprobe":
-                if (target.isEmpty()) {
-                    return Verdict.needsTarget("a kernel function (AttachOptions.withTarget)");
-                }
-                int plus = target.indexOf('+');
-                return kprobe(plus > 0 ? target.substring(0, plus) : target, probes);
-            case "ksyscall": case "kretsyscall":
+            case KPROBE: {
+                ProgramSections.KprobeTarget k = ProgramSections.KprobeTarget.parse(target).orElse(null);
+                return k == null ? Verdict.needsTarget("a kernel function (AttachOptions.withTarget)")
+                        : kprobe(k.function(), probes);
+            }
+            case KSYSCALL:
                 if (target.isEmpty()) {
                     return Verdict.needsTarget("a syscall name (AttachOptions.withTarget)");
                 }
@@ -76,25 +74,21 @@ final class AttachPoints {
                     return kprobesMissing();
                 }
                 return kprobe(SyscallWrapper.system().kprobeTarget(target), probes);
-            case "uprobe": case "uretprobe": case "uprobe.s": case "uretprobe.s":
+            case UPROBE:
                 return uprobe(target, probes);
+            case XDP:
+            case TCX:
+            case CGROUP:
+                return Verdict.needsTarget(how.targetForm());
             default:
-                break;
+                return Verdict.needsTarget("section " + p.sectionName() + " is not attached automatically; attach "
+                        + "with a dev.bpflux.link class (socket, perf event, tc, ...)");
         }
-        AttachType at = p.expectedAttachType().orElse(null);
-        if (at == AttachType.XDP || at == AttachType.TCX_INGRESS || at == AttachType.TCX_EGRESS) {
-            return Verdict.needsTarget("a network interface (AttachOptions.withInterface)");
-        }
-        if (prefix.startsWith("cgroup") || prefix.equals("sockops")) {
-            return Verdict.needsTarget("a cgroup (AttachOptions.withCgroup)");
-        }
-        return Verdict.needsTarget("section " + p.sectionName() + " is not attached automatically; attach with a "
-                + "dev.bpflux.link class (socket, perf event, tc, ...)");
     }
 
     private static Verdict tracepoint(String target) {
-        int slash = target.indexOf('/');
-        if (slash <= 0 || slash == target.length() - 1) {
+        ProgramSections.TracepointName tp = ProgramSections.TracepointName.parse(target).orElse(null);
+        if (tp == null) {
             return Verdict.needsTarget("a tracepoint <category>/<name> (AttachOptions.withTarget)");
         }
         Path root;
@@ -103,8 +97,7 @@ final class AttachPoints {
         } catch (BpfException e) {
             return Verdict.no(CompatibilityReason.Kind.MISSING_TRACEPOINT, target, e.getMessage());
         }
-        Path id = root.resolve("events").resolve(target.substring(0, slash)).resolve(target.substring(slash + 1))
-                .resolve("id");
+        Path id = root.resolve("events").resolve(tp.category()).resolve(tp.name()).resolve("id");
         if (!Files.exists(id)) {
             return Verdict.no(CompatibilityReason.Kind.MISSING_TRACEPOINT, target, "tracepoint " + target
                     + " does not exist on this kernel: " + id + " is missing");
@@ -165,11 +158,11 @@ final class AttachPoints {
             return Verdict.no(CompatibilityReason.Kind.UPROBES_UNAVAILABLE, "", "no uprobe PMU "
                     + "(/sys/bus/event_source/devices/uprobe): the kernel lacks CONFIG_UPROBE_EVENTS");
         }
-        int colon = target.lastIndexOf(':');
-        if (colon <= 0) {
+        ProgramSections.UprobeTarget u = ProgramSections.UprobeTarget.parse(target).orElse(null);
+        if (u == null) {
             return Verdict.needsTarget("a binary and symbol (AttachOptions.withUprobe)");
         }
-        Path binary = Path.of(target.substring(0, colon));
+        Path binary = Path.of(u.binary());
         if (!Files.exists(binary)) {
             return Verdict.no(CompatibilityReason.Kind.MISSING_UPROBE_TARGET, binary.toString(), binary
                     + " does not exist on this machine");

@@ -126,7 +126,7 @@ public final class CompatibilityCheck {
         List<ProgramUses> uses = new ArrayList<>();
         Set<ExternSpec> allExterns = new LinkedHashSet<>();
         for (ProgramSpec p : spec.programs()) {
-            ProgramUses u = ProgramUses.of(spec, p.name());
+            ProgramUses u = ProgramUses.of(spec, p.name(), loadOptions());
             uses.add(u);
             allExterns.addAll(u.externs());
         }
@@ -196,8 +196,10 @@ public final class CompatibilityCheck {
         ProgramSpec p = u.program();
         List<CompatibilityReason> reasons = new ArrayList<>();
         ProgramType type = p.type();
-        boolean typeKnown = type != null && probes.programType(type);
-        if (!typeKnown) {
+        boolean typeKnown = p.typeKnown() && probes.programType(type);
+        if (!p.typeKnown()) {
+            reasons.add(new CompatibilityReason(Kind.UNKNOWN_SECTION, p.sectionName(), ProgramUses.unknownSection(p)));
+        } else if (!typeKnown) {
             reasons.add(new CompatibilityReason(Kind.PROGRAM_TYPE_UNSUPPORTED, p.type().name().toLowerCase(),
                     "this kernel cannot load programs of type " + p.type()
                             + (type == null ? "" : " (added in Linux " + type.since() + ")")));
@@ -263,9 +265,7 @@ public final class CompatibilityCheck {
     }
 
     private static boolean usesTrampoline(ProgramSpec p) {
-        String prefix = p.section().prefix();
-        return prefix.startsWith("fentry") || prefix.startsWith("fexit") || prefix.startsWith("fmod_ret")
-                || prefix.startsWith("lsm");
+        return p.section().trampoline();
     }
 
     /**

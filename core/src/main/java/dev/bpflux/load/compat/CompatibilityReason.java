@@ -50,6 +50,8 @@ public record CompatibilityReason(Kind kind, String subject, String message) {
         MAP_SIZE_UNSET(Effect.LOAD),
         /** The program's type does not exist in this kernel. */
         PROGRAM_TYPE_UNSUPPORTED(Effect.LOAD),
+        /** The program's section name is no known convention, so its program type is unknown until set. */
+        UNKNOWN_SECTION(Effect.LOAD),
         /** The program calls a helper this kernel lacks (or does not offer to this program type). */
         HELPER_UNSUPPORTED(Effect.LOAD),
         /** The kernel has no BTF ({@code /sys/kernel/btf/vmlinux}) and the program needs it. */

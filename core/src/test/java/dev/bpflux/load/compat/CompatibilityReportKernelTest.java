@@ -151,6 +151,29 @@ class CompatibilityReportKernelTest {
     }
 
     /**
+     * A program in a section of no known name stops only itself (as the loader, as libbpf), and the
+     * report says why; set its type and target in the load options and the report follows them.
+     */
+    @Test
+    void unknownSectionsAndPlaceholderTargetsAreReportedAsTheLoaderTreatsThem() {
+        Path retarget = CORPUS.resolve("retarget.bpf.o");
+        CompatibilityReport plain = CompatibilityCheck.of(BpfObjectSpec.read(retarget)).analyze();
+        ProgramCompatibility mystery = plain.program("in_mystery");
+        assertFalse(mystery.loads(), mystery::toString);
+        assertTrue(mystery.has(CompatibilityReason.Kind.UNKNOWN_SECTION)
+                && mystery.reasons(CompatibilityReason.Kind.UNKNOWN_SECTION).get(0).message()
+                .contains("withProgramType(\"in_mystery\""), mystery::toString);
+        assertFalse(plain.program("on_placeholder_tp").loads(), plain::toText);
+        assertTrue(plain.program("on_placeholder_raw").loads(), plain::toText);
+        CompatibilityReport set = CompatibilityCheck.of(BpfObjectSpec.read(retarget)).withLoadOptions(LoadOptions
+                .defaults().withProgramType("in_mystery", dev.bpflux.obj.ProgramType.SOCKET_FILTER, null)
+                .withAttachTarget("on_placeholder_tp", "sys_enter")).analyze();
+        assertTrue(set.program("in_mystery").loads(), set::toText);
+        assertTrue(set.program("on_placeholder_tp").loads(), set::toText);
+        assertEquals(ProgramCompatibility.Attach.YES, set.program("on_placeholder_tp").attach(), set::toText);
+    }
+
+    /**
      * What analysis cannot see: the verifier rejecting the program's own code. Verify mode does, as
      * {@code verifier_rejected}; {@link #assertAgree} lets only that kind of failure differ.
      */

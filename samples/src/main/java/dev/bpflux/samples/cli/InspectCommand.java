@@ -57,13 +57,17 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     MapSizeOptions sizes = new MapSizeOptions();
 
+    @Mixin
+    ProgramTargetOptions targets = new ProgramTargetOptions();
+
     @Override
     public Integer call() {
         BpfObjectSpec obj = BpfObjectSpec.read(object);
         Map<String, Object> out = describe(obj);
         CompatibilityReport report = null;
         if (kernel || verify) {
-            CompatibilityCheck check = CompatibilityCheck.of(obj).withLoadOptions(sizes.applyTo(LoadOptions.defaults()));
+            CompatibilityCheck check = CompatibilityCheck.of(obj)
+                    .withLoadOptions(targets.applyTo(sizes.applyTo(LoadOptions.defaults())));
             report = verify ? check.verify() : check.analyze();
             out.put("compatibility", compatibility(report));
             Map<String, Object> k = new LinkedHashMap<>();

@@ -52,6 +52,9 @@ final class LoadCommand implements Callable<Integer> {
     @Mixin
     MapSizeOptions sizes = new MapSizeOptions();
 
+    @Mixin
+    ProgramTargetOptions targets = new ProgramTargetOptions();
+
     @Option(names = "--pin", paramLabel = "DIR", description = "pin programs as DIR/<program> and maps as "
             + "DIR/maps/<map> in bpffs (dots in map names become _); DIR is created if its parent exists. "
             + "If pinning fails, nothing stays pinned")
@@ -83,6 +86,7 @@ final class LoadCommand implements Callable<Integer> {
             opts = setVariable(obj, opts, s);
         }
         opts = sizes.applyTo(opts);
+        opts = targets.applyTo(opts);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (BpfObject loaded = BpfObject.load(obj, opts)) {

@@ -197,6 +197,32 @@ class BpfluxCommandTest {
 
     @Test
     @KernelTest
+    void placeholderTargetsAndUnknownSectionsAreSetFromTheCommandLine() {
+        String object = CORPUS.resolve("retarget.bpf.o").toString();
+        Result unset = run("load", object, "--program", "on_placeholder_tp");
+        assertNotEquals(0, unset.exit());
+        assertTrue(unset.err().contains("--attach-target on_placeholder_tp="), unset.err());
+        Result set = run("load", object, "--program", "on_placeholder_tp", "--attach-target",
+                "on_placeholder_tp=sys_enter", "--json");
+        assertEquals(0, set.exit(), set.err());
+        assertEquals("tracing", ((Map<?, ?>) ((List<?>) json(set.out()).get("programs")).get(0)).get("type"));
+        Result unknown = run("load", object, "--program", "in_mystery");
+        assertNotEquals(0, unknown.exit());
+        assertTrue(unknown.err().contains("section 'mystery/section'"), unknown.err());
+        Result typed = run("load", object, "--program", "in_mystery", "--program-type", "in_mystery=socket_filter",
+                "--json");
+        assertEquals(0, typed.exit(), typed.err());
+        assertEquals("socket_filter", ((Map<?, ?>) ((List<?>) json(typed.out()).get("programs")).get(0)).get("type"));
+        Result badType = run("load", object, "--program-type", "in_mystery=sockt_filter");
+        assertNotEquals(0, badType.exit());
+        assertTrue(badType.err().contains("no ProgramType 'sockt_filter'"), badType.err());
+        Result inspected = run("inspect", object, "--kernel", "--attach-target", "on_placeholder_tp=sys_enter");
+        assertTrue(inspected.out().matches("(?s).*on_placeholder_tp +tp_btf/placeholder +yes +yes.*"),
+                inspected.out());
+    }
+
+    @Test
+    @KernelTest
     void mapSizesTheObjectLeavesOpenAreReportedAndSetFromTheCommandLine() {
         String object = CORPUS.resolve("user_sized_maps.bpf.o").toString();
         Result unsized = run("inspect", object, "--kernel");
