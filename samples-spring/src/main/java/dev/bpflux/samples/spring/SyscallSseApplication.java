@@ -9,14 +9,16 @@ import org.springframework.context.annotation.Bean;
 /**
  * Serves live syscalls as server-sent events: {@code GET /syscalls} (filters {@code pid},
  * {@code syscall}, {@code comm}) and {@code GET /syscalls/stats}. Needs root (or CAP_BPF +
- * CAP_PERFMON): the BPF object is loaded when the first client connects.
+ * CAP_PERFMON): the BPF object is loaded when the first client connects. It serves every process's
+ * syscalls (paths, arguments) without authentication, so it listens on 127.0.0.1 only unless
+ * {@code server.address} says otherwise (application.properties).
  *
  * <p>Settings (Spring properties, e.g. {@code --bpflux.sse.grace=5s}):
  * {@code bpflux.sse.grace} (default 2s: how long the object stays loaded after the last client
  * left, so a reconnecting browser does not reload it), {@code bpflux.sse.client-buffer} (default
  * 1024 events per client before that client's oldest events are dropped),
  * {@code bpflux.sse.trace-other} (default true: every syscall, not only openat, execve, write,
- * connect and kill), {@code server.port} (default 8080).
+ * connect and kill), {@code server.port} (default 8080), {@code server.address} (default 127.0.0.1).
  */
 @SpringBootApplication
 public class SyscallSseApplication {

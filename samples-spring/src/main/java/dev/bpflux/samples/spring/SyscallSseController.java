@@ -4,16 +4,21 @@ import dev.bpflux.samples.trace.SyscallEvent;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.BufferOverflowStrategy;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.server.HttpServerRequest;
 
 /**
  * {@code GET /syscalls}: the shared syscall stream as server-sent events, {@code event: syscall}
@@ -27,6 +32,10 @@ import reactor.core.scheduler.Schedulers;
  * so a slow browser stalls neither the kernel ring nor the other clients. At most once a second,
  * when that count grew, the client gets {@code event: dropped} with {@code {"dropped": total}}
  * ({@link ClientDrops}).
+ *
+ * <p>A client's subscription ends when its connection closes ({@link #connectionClosed}), not only
+ * when the write path cancels it: a connection closed while its response headers were being
+ * written never gets that cancel (see there), and kept the kernel stream read for nobody.
  *
  * <p>{@code GET /syscalls/stats}: the object's loads and closes, clients connected, events read
  * from the ring, events the full ring refused (counted by the program), events sent, events
@@ -57,8 +66,9 @@ public class SyscallSseController {
     @GetMapping(path = "/syscalls", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     public Flux<ServerSentEvent<Object>> syscalls(@RequestParam(name = "pid", required = false) Integer pid,
             @RequestParam(name = "syscall", required = false) String syscall,
-            @RequestParam(name = "comm", required = false) String comm) {
+            @RequestParam(name = "comm", required = false) String comm, ServerHttpRequest request) {
         Predicate<SyscallEvent> filter = filter(pid, syscall, comm);
+        Mono<Void> closed = connectionClosed(request);
         return Flux.defer(() -> {
             ClientDrops drops = new ClientDrops();
             Flux<ServerSentEvent<Object>> events = stream.events()
@@ -79,6 +89,8 @@ public class SyscallSseController {
                     .onBackpressureDrop()
                     .mapNotNull(tick -> drops.due());
             return Flux.merge(events, quietReports)
+                    // ends with the connection also when the response failed before taking events
+                    .takeUntilOther(closed)
                     .doOnSubscribe(s -> clients.incrementAndGet())
                     .doFinally(s -> clients.decrementAndGet());
         });
@@ -88,6 +100,27 @@ public class SyscallSseController {
     public Stats stats() {
         return new Stats(stream.loads(), stream.closes(), clients.get(), stream.received(),
                 stream.droppedInKernel(), sent.get(), droppedForClients.get());
+    }
+
+    /**
+     * Completes when the request's connection closes. Spring's response writer subscribes to the
+     * event stream and waits for its first event before it writes the headers. If the connection is
+     * gone by then (a client that sent its request and closed or reset at once), Reactor Netty
+     * fails the write of the headers, or refuses to start it, without subscribing to the events;
+     * Spring ends the exchange with that error (at DEBUG: "Looks like the client has gone away")
+     * and nothing cancels the event stream it still holds (spring-web 6.2's
+     * {@code ChannelSendOperator} cancels its source on a cancel from downstream, not when the write
+     * fails before its write subscriber came). Only Reactor Netty's requests carry their
+     * connection; on another server this never completes.
+     */
+    static Mono<Void> connectionClosed(ServerHttpRequest request) {
+        Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+        if (!(nativeRequest instanceof HttpServerRequest nettyRequest)) {
+            return Mono.never();
+        }
+        AtomicReference<Mono<Void>> closed = new AtomicReference<>(Mono.never());
+        nettyRequest.withConnection(connection -> closed.set(connection.onDispose()));
+        return closed.get();
     }
 
     static Predicate<SyscallEvent> filter(Integer pid, String syscall, String comm) {
