@@ -23,6 +23,8 @@ import dev.bpflux.obj.PinType;
 import dev.bpflux.obj.ProgramSpec;
 import dev.bpflux.obj.Relocation;
 import dev.bpflux.obj.VariableSpec;
+import dev.bpflux.obj.VariableValue;
+import dev.bpflux.obj.VariableValueParser;
 import dev.bpflux.prog.LoadedBtf;
 import dev.bpflux.obj.btf.Btf;
 import dev.bpflux.obj.btf.BtfExt;
@@ -106,34 +108,12 @@ final class ObjectLoader {
         for (DataSectionSpec d : spec.dataSections()) {
             sections.put(d.name(), d);
         }
-        for (Map.Entry<String, byte[]> e : options.variables().entrySet()) {
+        for (Map.Entry<String, VariableValue> e : options.variables().entrySet()) {
             String name = e.getKey();
-            boolean string = options.isStringVariable(name);
-            DataSectionSpec holder = null;
-            for (DataSectionSpec d : sections.values()) {
-                if (d.variable(name).isPresent()) {
-                    holder = d;
-                    break;
-                }
-            }
-            if (holder == null) {
-                List<String> all = new ArrayList<>();
-                spec.dataSections().forEach(d -> d.variables().forEach(v -> all.add(v.name())));
-                throw new BpfException("cannot set global '" + name + "': " + spec.name() + " has no such variable; "
-                        + "globals: " + all);
-            }
-            VariableSpec v = holder.variable(name).get();
-            byte[] value = e.getValue();
-            if (string) {
-                if (value.length >= v.size()) {
-                    throw new BpfException("cannot set global '" + name + "' (" + v.size() + " bytes in "
-                            + holder.name() + ") to a string of " + value.length + " bytes plus NUL");
-                }
-                value = java.util.Arrays.copyOf(value, v.size());
-            } else if (value.length != v.size()) {
-                throw new BpfException("cannot set global '" + name + "': it is " + v.size() + " bytes in "
-                        + holder.name() + ", the value is " + value.length + " bytes");
-            }
+            // Checked against the variable's BTF type; names the variables there are when there is no such one.
+            byte[] value = VariableValueParser.encode(spec, name, e.getValue());
+            DataSectionSpec holder = sections.values().stream().filter(d -> d.variable(name).isPresent())
+                    .findFirst().orElseThrow();
             sections.put(holder.name(), holder.withVariable(name, value));
         }
         return sections;
