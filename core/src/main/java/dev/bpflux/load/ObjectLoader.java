@@ -635,9 +635,11 @@ final class ObjectLoader {
         String full = "program '" + fullName + "'";
         BpfException renamed;
         if (e instanceof BpfNotSupportedException n) {
-            String prefix = n.feature() + " is not supported by this kernel: ";
-            String detail = msg.startsWith(prefix) ? msg.substring(prefix.length()) : msg;
-            renamed = new BpfNotSupportedException(n.feature(), detail.replace(quoted, full), e.getCause());
+            String prefix = n.missingInBpflux() ? "bpflux does not support " + n.feature() + " yet: "
+                    : n.feature() + " is not supported by this kernel: ";
+            String detail = (msg.startsWith(prefix) ? msg.substring(prefix.length()) : msg).replace(quoted, full);
+            renamed = n.missingInBpflux() ? BpfNotSupportedException.inBpflux(n.feature(), detail)
+                    : new BpfNotSupportedException(n.feature(), detail, e.getCause());
         } else if (e instanceof BpfSyscallException s && !(e instanceof BpfVerifierException)) {
             String operation = s.operation().replace(quoted, full);
             String plain = s.operation() + " failed with " + Errno.name(s.errno()) + " (" + s.errno() + "): "

@@ -5,12 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.bpflux.BpfNotSupportedException;
 import dev.bpflux.BpfVerifierException;
 import dev.bpflux.testing.KernelTest;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** What a verifier rejection says first: the kernel's verdict on one instruction, then what that instruction is. */
+/**
+ * What a refused load says first: the verifier's verdict on one instruction, then what that instruction is;
+ * and that a program kind bpflux lacks is bpflux's gap, not the kernel's.
+ */
 @KernelTest
 class VerifierRejectionMessageTest {
     static final Path CORPUS = Path.of("src/test/bpf/load");
@@ -36,6 +40,21 @@ class VerifierRejectionMessageTest {
         try (BpfObject obj = BpfObject.load(CORPUS.resolve("core_poisoned.bpf.o"),
                 LoadOptions.defaults().withProgramsToLoad("read_guarded"))) {
             assertEquals(1, obj.programs().size());
+        }
+    }
+
+    @Test
+    void freplaceIsReportedAsMissingInBpfluxNotInTheKernel() {
+        BpfNotSupportedException e = assertThrows(BpfNotSupportedException.class,
+                () -> BpfObject.load(CORPUS.resolve("freplace.bpf.o"), LoadOptions.defaults()));
+        assertTrue(e.missingInBpflux());
+        assertTrue(e.getMessage().startsWith("bpflux does not support freplace programs (BPF_PROG_TYPE_EXT, Linux "
+                + "5.6) yet: program 'replacement' (freplace/handle_packet) replaces a function of another BPF program"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("by this kernel"), e.getMessage());
+        try (BpfObject obj = BpfObject.load(CORPUS.resolve("freplace.bpf.o"),
+                LoadOptions.defaults().withProgramsToLoad("pass_all"))) {
+            assertEquals(2, obj.program("pass_all").program().testRun(new byte[64], 1).returnValue());
         }
     }
 }
