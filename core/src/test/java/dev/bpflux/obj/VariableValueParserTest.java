@@ -201,4 +201,37 @@ class VariableValueParserTest {
                 () -> VariableValueParser.encode(TYPED, "nope", new VariableValue.Text("1")));
         assertTrue(e.getMessage().contains("has no global variable 'nope'; its globals: [cfg_u8, cfg_s8"), e.getMessage());
     }
+
+    @Test
+    void anyTextForAnyVariableGivesItsSizeOrARefusal() {
+        java.util.Random random = new java.util.Random(10);
+        String alphabet = "0123456789abcdefxX-+., \0\u00e9MODE_FASTLEVEL_LOWtrue";
+        int accepted = 0;
+        for (DataSectionSpec d : TYPED.dataSections()) {
+            for (VariableSpec v : d.variables()) {
+                for (int n = 0; n < 400; n++) {
+                    StringBuilder b = new StringBuilder();
+                    int len = random.nextInt(24);
+                    for (int k = 0; k < len; k++) {
+                        b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+                    }
+                    VariableValue value = switch (n % 4) {
+                        case 0 -> new VariableValue.Text(b.toString());
+                        case 1 -> new VariableValue.Integral(random.nextLong() >> random.nextInt(64), "long");
+                        case 2 -> new VariableValue.CharArray(b.toString());
+                        default -> new VariableValue.Raw(new byte[random.nextInt(2 * v.size() + 1)]);
+                    };
+                    try {
+                        byte[] bytes = VariableValueParser.encode(TYPED, v.name(), value);
+                        assertTrue(bytes.length == v.size(), v + " " + value);
+                        accepted++;
+                    } catch (BpfException refused) {
+                        assertTrue(refused.getMessage().startsWith("cannot set global '" + v.name() + "' ("),
+                                refused.getMessage());
+                    }
+                }
+            }
+        }
+        assertTrue(accepted > 500, "accepted " + accepted);
+    }
 }
