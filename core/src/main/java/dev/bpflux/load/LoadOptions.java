@@ -140,22 +140,23 @@ public final class LoadOptions {
     }
 
     /**
-     * Sets an integer or enum variable of any width to {@code value}, which must be in the type's range:
-     * a negative {@code int} does not go into an unsigned variable (give a {@code long} for a {@code u32}
-     * above {@link Integer#MAX_VALUE}), and a {@code bool} takes only 0 or 1.
+     * Sets an integer or enum variable of any width to {@code value}, which must be in the type's range
+     * ({@code 300} does not go into a {@code __u8}, {@code -1} not into a {@code __u64}); into an unsigned
+     * 4-byte variable an {@code int} is its bit pattern ({@code 0x80000000}, as Java has no unsigned int).
+     * A {@code bool} takes only 0 or 1.
      */
     public LoadOptions withVariable(String name, int value) {
-        return withVariable(name, new VariableValue.Integral(value, "int"));
+        return withVariable(name, new VariableValue.Integral(value, 32));
     }
 
     /** Sets an integer or enum variable of any width to {@code value}, in the type's range (see {@link #withVariable(String, int)}). */
     public LoadOptions withVariable(String name, long value) {
-        return withVariable(name, new VariableValue.Integral(value, "long"));
+        return withVariable(name, new VariableValue.Integral(value, 64));
     }
 
     /** Sets an integer or enum variable of any width to {@code value}, in the type's range (see {@link #withVariable(String, int)}). */
     public LoadOptions withVariable(String name, short value) {
-        return withVariable(name, new VariableValue.Integral(value, "short"));
+        return withVariable(name, new VariableValue.Integral(value, 16));
     }
 
     /** Sets a {@code bool} (or any integer variable, to 1 or 0). */

@@ -23,10 +23,29 @@ public sealed interface VariableValue {
         }
     }
 
-    /** A Java integer ({@code short}, {@code int} or {@code long}, named by {@code javaType}); the number must fit the variable's range. */
-    record Integral(long value, String javaType) implements VariableValue {
+    /**
+     * A Java integer of {@code bits} bits ({@code short} 16, {@code int} 32, {@code long} 64); the number must
+     * fit the variable's range, except that into an unsigned variable of the same width it is the bit
+     * pattern (Java has no unsigned types: {@code (short) 50000}, {@code 0x80000000}).
+     */
+    record Integral(long value, int bits) implements VariableValue {
+        public Integral {
+            if (bits != 8 && bits != 16 && bits != 32 && bits != 64) {
+                throw new IllegalArgumentException("a Java integer has 8, 16, 32 or 64 bits, not " + bits);
+            }
+            if (bits < 64 && (value < -(1L << (bits - 1)) || value >= 1L << (bits - 1))) {
+                throw new IllegalArgumentException(value + " does not fit a " + bits + "-bit Java integer");
+            }
+        }
+
         public String describe() {
-            return value + " (a Java " + javaType + ")";
+            String type = switch (bits) {
+                case 8 -> "byte";
+                case 16 -> "short";
+                case 32 -> "int";
+                default -> "long";
+            };
+            return value + " (a Java " + type + ")";
         }
     }
 

@@ -67,7 +67,7 @@ public final class VariableValueParser {
             } else if (value instanceof VariableValue.Text x) {
                 return text(shape, x.text());
             } else if (value instanceof VariableValue.Integral i) {
-                return integral(shape, BigInteger.valueOf(i.value()));
+                return integral(shape, BigInteger.valueOf(i.value()), i.bits());
             } else if (value instanceof VariableValue.Bool b) {
                 return bool(shape, b.value());
             } else {
@@ -281,12 +281,13 @@ public final class VariableValueParser {
         throw new IllegalStateException("not a scalar: " + shape);
     }
 
-    private static byte[] integral(Shape shape, BigInteger n) {
+    /** A Java integer of {@code javaBits} bits. */
+    private static byte[] integral(Shape shape, BigInteger n, int javaBits) {
         if (shape instanceof Shape.Int i) {
-            return inRange(i, n, shape);
+            return inRange(i, sameWidthUnsigned(i, n, javaBits), shape);
         }
         if (shape instanceof Shape.Enum e) {
-            return inRange(e.storage(), n, shape);
+            return inRange(e.storage(), sameWidthUnsigned(e.storage(), n, javaBits), shape);
         }
         if (shape instanceof Shape.Untyped u) {
             return untypedInRange(u, n);
@@ -400,6 +401,18 @@ public final class VariableValueParser {
             throw new Rejected(n + " is out of range", whole.accepts());
         }
         return le(n, i.size());
+    }
+
+    /**
+     * A negative Java value into an unsigned type of its own width stands for its bit pattern: Java has no
+     * unsigned types, so {@code (short) 50000} for a {@code __u16} and {@code 0x80000000} for a {@code __u32}
+     * are written that way. Narrower or wider, the number itself must fit.
+     */
+    private static BigInteger sameWidthUnsigned(Shape.Int i, BigInteger n, int javaBits) {
+        if (!i.signed() && i.bits() == javaBits && n.signum() < 0) {
+            return n.add(BigInteger.ONE.shiftLeft(javaBits));
+        }
+        return n;
     }
 
     /** Without BTF the signedness is unknown: any value that fits the bytes as signed or unsigned. */

@@ -169,21 +169,29 @@ class VariableValueParserTest {
 
     @Test
     void javaTypedValuesAreCheckedAgainstTheTypeToo() {
-        assertArrayEquals(le(3, 8), VariableValueParser.encode(TYPED, "cfg_u64", new VariableValue.Integral(3, "int")));
-        assertArrayEquals(le(200, 1), VariableValueParser.encode(TYPED, "cfg_u8", new VariableValue.Integral(200, "int")));
+        assertArrayEquals(le(3, 8), VariableValueParser.encode(TYPED, "cfg_u64", new VariableValue.Integral(3, 32)));
+        assertArrayEquals(le(200, 1), VariableValueParser.encode(TYPED, "cfg_u8", new VariableValue.Integral(200, 32)));
         assertArrayEquals(le(0xffffffffL, 4),
-                VariableValueParser.encode(TYPED, "cfg_u32", new VariableValue.Integral(0xffffffffL, "long")));
+                VariableValueParser.encode(TYPED, "cfg_u32", new VariableValue.Integral(0xffffffffL, 64)));
         assertArrayEquals(new byte[] {1}, VariableValueParser.encode(TYPED, "cfg_bool", new VariableValue.Bool(true)));
         assertArrayEquals(le(1, 4), VariableValueParser.encode(TYPED, "cfg_u32", new VariableValue.Bool(true)));
-        String m = rejected("cfg_u32", "__u32 (unsigned int)", new VariableValue.Integral(-1, "int"));
-        assertTrue(m.contains("to -1 (a Java int): -1 is out of range; it takes an integer from 0 to 4294967295"), m);
-        rejected("cfg_u8", "__u8 (unsigned char)", new VariableValue.Integral(256, "int"));
-        rejected("cfg_s32", "__s32 (int)", new VariableValue.Integral(1L << 31, "long"));
-        m = rejected("cfg_bool", "bool (_Bool)", new VariableValue.Integral(2, "int"));
+        // Into an unsigned type of its own width a Java value is its bit pattern: Java has no unsigned types.
+        assertArrayEquals(le(0x80000000L, 4),
+                VariableValueParser.encode(TYPED, "cfg_u32", new VariableValue.Integral(0x80000000, 32)));
+        assertArrayEquals(le(50000, 2),
+                VariableValueParser.encode(TYPED, "cfg_u16", new VariableValue.Integral((short) 50000, 16)));
+        String m = rejected("cfg_u64", "__u64 (unsigned long long)", new VariableValue.Integral(-1, 32));
+        assertTrue(m.contains("to -1 (a Java int): -1 is out of range; it takes an integer from 0 to "
+                + "18446744073709551615"), m);
+        rejected("cfg_u16", "__u16 (unsigned short)", new VariableValue.Integral(-1, 32));
+        rejected("cfg_u32", "__u32 (unsigned int)", new VariableValue.Integral(-1, 64));
+        rejected("cfg_u8", "__u8 (unsigned char)", new VariableValue.Integral(256, 32));
+        rejected("cfg_s32", "__s32 (int)", new VariableValue.Integral(1L << 31, 64));
+        m = rejected("cfg_bool", "bool (_Bool)", new VariableValue.Integral(2, 32));
         assertTrue(m.contains("a bool holds 0 or 1"), m);
         m = rejected("cfg_bool", "bool (_Bool)", new VariableValue.Raw(new byte[] {2}));
         assertTrue(m.contains("a bool holds 0 or 1"), m);
-        m = rejected("cfg_name", "char[16]", new VariableValue.Integral(5, "int"));
+        m = rejected("cfg_name", "char[16]", new VariableValue.Integral(5, 32));
         assertTrue(m.contains("a char array takes text, not a number"), m);
         m = rejected("cfg_u32", "__u32 (unsigned int)", new VariableValue.CharArray("5"));
         assertTrue(m.contains("it is not a char array"), m);
@@ -192,7 +200,7 @@ class VariableValueParserTest {
         m = rejected("cfg_u64", "__u64 (unsigned long long)", new VariableValue.Raw(new byte[4]));
         assertTrue(m.contains("it is 8 bytes, the value 4"), m);
         rejected("cfg_mode", "enum mode", new VariableValue.Bool(true));
-        rejected("cfg_ratio", "float", new VariableValue.Integral(1, "int"));
+        rejected("cfg_ratio", "float", new VariableValue.Integral(1, 32));
     }
 
     @Test
@@ -217,7 +225,10 @@ class VariableValueParserTest {
                     }
                     VariableValue value = switch (n % 4) {
                         case 0 -> new VariableValue.Text(b.toString());
-                        case 1 -> new VariableValue.Integral(random.nextLong() >> random.nextInt(64), "long");
+                        case 1 -> {
+                            int bits = 8 << random.nextInt(4);
+                            yield new VariableValue.Integral(random.nextLong() >> (64 - bits + random.nextInt(bits)), bits);
+                        }
                         case 2 -> new VariableValue.CharArray(b.toString());
                         default -> new VariableValue.Raw(new byte[random.nextInt(2 * v.size() + 1)]);
                     };
