@@ -80,6 +80,14 @@ class BpfObjectTest {
             assertEquals(-1, obj.global("out_level").readInt());
             assertEquals(Long.MIN_VALUE, obj.global("out_s64").readLong());
             assertEquals(0xffffffff, obj.global("out_port3").readInt());
+            // After load, .bss takes typed writes the same way.
+            obj.global("out_bool").write("false");
+            assertArrayEquals(new byte[] {0}, obj.global("out_bool").read());
+            BpfException bad = assertThrows(BpfException.class, () -> obj.global("out_bool").write("2"));
+            assertTrue(bad.getMessage().contains("cannot set global 'out_bool' (bool (_Bool), in .bss) to \"2\""),
+                    bad.getMessage());
+            obj.global("out_s32").write("-0x10");
+            assertEquals(-16, obj.global("out_s32").readInt());
         }
         // A value that does not fit fails the load before any kernel object exists.
         BpfException e = assertThrows(BpfException.class, () -> BpfObject.load(CORPUS.resolve("typed_globals.bpf.o"),
