@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  */
 public class BpfVerifierException extends BpfSyscallException {
     private static final int TAIL_LINES = 20;
-    /** An instruction line of the verifier log: {@code 12: (85) call bpf_map_lookup_elem#1}, maybe followed by {@code ; R0=...}. */
+    /** A verifier log instruction line: {@code 12: (85) call bpf_map_lookup_elem#1}, maybe then {@code ; R0=...}. */
     private static final Pattern INSN = Pattern.compile("^(\\d{1,9}): \\([0-9a-f]{2}\\) (.*)$");
     /** Summary lines the verifier prints after its verdict. */
     private static final Pattern SUMMARY = Pattern.compile(

@@ -149,12 +149,12 @@ public final class LoadOptions {
         return withVariable(name, new VariableValue.Integral(value, 32));
     }
 
-    /** Sets an integer or enum variable of any width to {@code value}, in the type's range (see {@link #withVariable(String, int)}). */
+    /** Sets an integer or enum variable of any width, in the type's range (see {@link #withVariable(String, int)}). */
     public LoadOptions withVariable(String name, long value) {
         return withVariable(name, new VariableValue.Integral(value, 64));
     }
 
-    /** Sets an integer or enum variable of any width to {@code value}, in the type's range (see {@link #withVariable(String, int)}). */
+    /** Sets an integer or enum variable of any width, in the type's range (see {@link #withVariable(String, int)}). */
     public LoadOptions withVariable(String name, short value) {
         return withVariable(name, new VariableValue.Integral(value, 16));
     }
