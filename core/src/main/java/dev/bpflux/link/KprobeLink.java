@@ -111,7 +111,7 @@ public final class KprobeLink extends PerfEventLink {
             case "s390x" -> "__s390x_sys_";
             case "ppc64", "ppc64le" -> "sys_";
             case "loongarch64" -> "sys_";
-            default -> throw new BpfNotSupportedException("syscall probes on " + osArch,
+            default -> throw BpfNotSupportedException.inBpflux("syscall probes on " + osArch,
                     "bpflux does not know this architecture's syscall wrapper prefix");
         };
     }

@@ -31,8 +31,9 @@ final class AttachTargets {
                     + "LoadOptions.withAttachTarget(\"" + p.name() + "\", ...) (--attach-target)");
         }
         if (p.type() == ProgramType.EXT) {
-            throw new BpfNotSupportedException("freplace programs", "bpflux cannot yet load programs that replace "
-                    + "another BPF program's function (they need the target program's fd at load)");
+            throw BpfNotSupportedException.inBpflux("freplace programs (BPF_PROG_TYPE_EXT, Linux 5.6)", "program '"
+                    + p.name() + "' (" + p.sectionName() + ") replaces a function of another BPF program, which needs "
+                    + "that program's fd at load; load the other programs with --program/withProgramsToLoad");
         }
         ProgramSections.BtfTarget bt = ProgramSections.BtfTarget.of(p.expectedAttachType().orElse(null), target);
         String name = bt.name();

@@ -4,6 +4,8 @@ import dev.bpflux.BpfException;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.obj.DataSectionSpec;
 import dev.bpflux.obj.VariableSpec;
+import dev.bpflux.obj.VariableValue;
+import dev.bpflux.obj.VariableValueParser;
 import dev.bpflux.sys.MappedMemory;
 
 import java.nio.ByteBuffer;
@@ -110,6 +112,21 @@ public final class GlobalVariable {
         byte[] all = map.lookup(key);
         System.arraycopy(value, 0, all, variable.offset(), value.length);
         map.update(key, all);
+    }
+
+    /**
+     * Writes a value given as text or as a Java value, checked against the variable's BTF type and encoded
+     * as {@link LoadOptions#withVariable(String, String)} does before load: {@code write("42")},
+     * {@code write("MODE_FAST")}, {@code write("true")}; a value that does not fit throws, naming the
+     * variable, its C type and the value.
+     */
+    public void write(VariableValue value) {
+        write(VariableValueParser.encode(owner.spec().btf().orElse(null), section.name(), variable, value));
+    }
+
+    /** {@link #write(VariableValue)} of text parsed by the variable's type, e.g. {@code "0x10"} or {@code "true"}. */
+    public void write(String text) {
+        write(new VariableValue.Text(text));
     }
 
     public void writeLong(long v) {

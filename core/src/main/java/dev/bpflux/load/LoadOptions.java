@@ -3,10 +3,9 @@ package dev.bpflux.load;
 import dev.bpflux.obj.AttachType;
 import dev.bpflux.obj.ProgramSpec;
 import dev.bpflux.obj.ProgramType;
+import dev.bpflux.obj.VariableValue;
+import dev.bpflux.obj.VariableValueParser;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -32,13 +31,11 @@ public final class LoadOptions {
     /** Where maps with {@code pinning = LIBBPF_PIN_BY_NAME} are pinned by default, as libbpf does. */
     public static final Path DEFAULT_PIN_DIRECTORY = Path.of("/sys/fs/bpf");
 
-    private static final LoadOptions DEFAULTS = new LoadOptions(Map.of(), Map.of(), Set.of(), Set.of(), Set.of(),
+    private static final LoadOptions DEFAULTS = new LoadOptions(Map.of(), Map.of(), Set.of(), Set.of(),
             DEFAULT_PIN_DIRECTORY, 0, null, Map.of(), null, Map.of(), Map.of());
 
     private final Map<String, Integer> maxEntries;
-    private final Map<String, byte[]> variables;
-    /** Names in {@link #variables} set by {@link #withStringVariable}: padded, not size-checked. */
-    private final Set<String> stringVariables;
+    private final Map<String, VariableValue> variables;
     private final Set<String> programsToLoad;
     private final Set<String> mapsToCreate;
     private final Path pinDirectory;
@@ -49,14 +46,13 @@ public final class LoadOptions {
     private final Map<String, Integer> valueSizes;
     private final Map<String, ProgramSetting> programSettings;
 
-    private LoadOptions(Map<String, Integer> maxEntries, Map<String, byte[]> variables, Set<String> stringVariables,
+    private LoadOptions(Map<String, Integer> maxEntries, Map<String, VariableValue> variables,
                         Set<String> programsToLoad,
                         Set<String> mapsToCreate, Path pinDirectory, int logLevel, Path kernelConfig,
                         Map<String, String> kernelConfigValues, ExternSource externSource,
                         Map<String, Integer> valueSizes, Map<String, ProgramSetting> programSettings) {
         this.maxEntries = Collections.unmodifiableMap(new LinkedHashMap<>(maxEntries));
         this.variables = Collections.unmodifiableMap(new LinkedHashMap<>(variables));
-        this.stringVariables = Collections.unmodifiableSet(new LinkedHashSet<>(stringVariables));
         this.programsToLoad = Collections.unmodifiableSet(new LinkedHashSet<>(programsToLoad));
         this.mapsToCreate = Collections.unmodifiableSet(new LinkedHashSet<>(mapsToCreate));
         this.pinDirectory = pinDirectory;
@@ -78,10 +74,10 @@ public final class LoadOptions {
         return DEFAULTS;
     }
 
-    private LoadOptions copy(Map<String, Integer> maxEntries, Map<String, byte[]> variables,
+    private LoadOptions copy(Map<String, Integer> maxEntries, Map<String, VariableValue> variables,
                              Set<String> programsToLoad, Set<String> mapsToCreate, Path pinDirectory, int logLevel,
                              Path kernelConfig, Map<String, String> kernelConfigValues, ExternSource externSource) {
-        return new LoadOptions(maxEntries, variables, stringVariables, programsToLoad, mapsToCreate, pinDirectory,
+        return new LoadOptions(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory,
                 logLevel, kernelConfig, kernelConfigValues, externSource, valueSizes, programSettings);
     }
 
@@ -107,56 +103,73 @@ public final class LoadOptions {
         }
         Map<String, Integer> m = new LinkedHashMap<>(valueSizes);
         m.put(Objects.requireNonNull(mapName, "mapName"), bytes);
-        return new LoadOptions(maxEntries, variables, stringVariables, programsToLoad, mapsToCreate, pinDirectory,
+        return new LoadOptions(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory,
                 logLevel, kernelConfig, kernelConfigValues, externSource, m, programSettings);
     }
 
     /**
      * Sets the initial value of global variable {@code name} (in {@code .rodata*}, {@code .data*} or
-     * {@code .bss}) to {@code value}, little-endian as the program reads it. The size must equal the
-     * variable's; {@code .rodata} values become constants the verifier sees.
+     * {@code .bss}) to {@code value}, checked at load against the variable's BTF type (see
+     * {@link VariableValueParser}): every {@code withVariable} fails the load with a message naming the
+     * variable, its C type and the value when the value does not fit. {@code .rodata} values become
+     * constants the verifier sees.
      */
-    public LoadOptions withVariable(String name, byte[] value) {
-        Map<String, byte[]> m = new LinkedHashMap<>(variables);
-        m.put(Objects.requireNonNull(name, "name"), value.clone());
-        Set<String> strings = new LinkedHashSet<>(stringVariables);
-        strings.remove(name);
-        return new LoadOptions(maxEntries, m, strings, programsToLoad, mapsToCreate, pinDirectory, logLevel,
-                kernelConfig, kernelConfigValues, externSource, valueSizes, programSettings);
-    }
-
-    /** Sets a 4-byte variable ({@code int}, {@code u32}, {@code pid_t}...). */
-    public LoadOptions withVariable(String name, int value) {
-        return withVariable(name, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array());
-    }
-
-    /** Sets an 8-byte variable ({@code long}, {@code u64}...). */
-    public LoadOptions withVariable(String name, long value) {
-        return withVariable(name, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array());
-    }
-
-    /** Sets a 2-byte variable ({@code u16}, {@code short}). */
-    public LoadOptions withVariable(String name, short value) {
-        return withVariable(name, ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort(value).array());
-    }
-
-    /** Sets a 1-byte {@code bool}. */
-    public LoadOptions withVariable(String name, boolean value) {
-        return withVariable(name, new byte[] {(byte) (value ? 1 : 0)});
+    public LoadOptions withVariable(String name, VariableValue value) {
+        Map<String, VariableValue> m = new LinkedHashMap<>(variables);
+        m.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+        return copy(maxEntries, m, programsToLoad, mapsToCreate, pinDirectory, logLevel, kernelConfig,
+                kernelConfigValues, externSource);
     }
 
     /**
-     * Sets a {@code char[N]} variable to {@code value} in UTF-8, NUL-padded to the variable's size at
-     * load (when the size is known); it must fit with its terminating NUL.
+     * Sets a variable to its bytes as the program reads them (little-endian); exactly the variable's
+     * size. The way to set a struct, a float or a pointer; a {@code bool} still takes only 0 or 1.
+     */
+    public LoadOptions withVariable(String name, byte[] value) {
+        return withVariable(name, new VariableValue.Raw(value));
+    }
+
+    /**
+     * Sets a variable from text, parsed by its BTF type as {@code bpflux load --set} does: an integer
+     * (decimal or 0x hex, {@code -} where signed) within the type's range, {@code true}/{@code false}/
+     * {@code 1}/{@code 0} for a {@code bool}, an enumerator name or number for an enum, the string for a
+     * {@code char[N]} (at most N-1 bytes), comma-separated elements for an array of integers.
+     */
+    public LoadOptions withVariable(String name, String value) {
+        return withVariable(name, new VariableValue.Text(value));
+    }
+
+    /**
+     * Sets an integer or enum variable of any width to {@code value}, which must be in the type's range
+     * ({@code 300} does not go into a {@code __u8}, {@code -1} not into a {@code __u64}); into an unsigned
+     * 4-byte variable an {@code int} is its bit pattern ({@code 0x80000000}, as Java has no unsigned int).
+     * A {@code bool} takes only 0 or 1.
+     */
+    public LoadOptions withVariable(String name, int value) {
+        return withVariable(name, new VariableValue.Integral(value, 32));
+    }
+
+    /** Sets an integer or enum variable of any width, in the type's range (see {@link #withVariable(String, int)}). */
+    public LoadOptions withVariable(String name, long value) {
+        return withVariable(name, new VariableValue.Integral(value, 64));
+    }
+
+    /** Sets an integer or enum variable of any width, in the type's range (see {@link #withVariable(String, int)}). */
+    public LoadOptions withVariable(String name, short value) {
+        return withVariable(name, new VariableValue.Integral(value, 16));
+    }
+
+    /** Sets a {@code bool} (or any integer variable, to 1 or 0). */
+    public LoadOptions withVariable(String name, boolean value) {
+        return withVariable(name, new VariableValue.Bool(value));
+    }
+
+    /**
+     * Sets a {@code char[N]} variable to {@code value} in UTF-8, NUL-terminated and zero-filled; it must
+     * fit with its terminating NUL, and the variable must be a char array.
      */
     public LoadOptions withStringVariable(String name, String value) {
-        byte[] b = value.getBytes(StandardCharsets.UTF_8);
-        Map<String, byte[]> m = new LinkedHashMap<>(variables);
-        m.put(Objects.requireNonNull(name, "name"), b);
-        Set<String> strings = new LinkedHashSet<>(stringVariables);
-        strings.add(name);
-        return new LoadOptions(maxEntries, m, strings, programsToLoad, mapsToCreate, pinDirectory, logLevel,
-                kernelConfig, kernelConfigValues, externSource, valueSizes, programSettings);
+        return withVariable(name, new VariableValue.CharArray(value));
     }
 
     /**
@@ -226,7 +239,7 @@ public final class LoadOptions {
     private LoadOptions withProgramSetting(String program, ProgramSetting setting) {
         Map<String, ProgramSetting> m = new LinkedHashMap<>(programSettings);
         m.put(program, setting);
-        return new LoadOptions(maxEntries, variables, stringVariables, programsToLoad, mapsToCreate, pinDirectory,
+        return new LoadOptions(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory,
                 logLevel, kernelConfig, kernelConfigValues, externSource, valueSizes, m);
     }
 
@@ -285,16 +298,9 @@ public final class LoadOptions {
         return valueSizes;
     }
 
-    /** Variable values by name (strings from {@link #withStringVariable} as their UTF-8 bytes, unpadded). */
-    public Map<String, byte[]> variables() {
-        Map<String, byte[]> m = new LinkedHashMap<>();
-        variables.forEach((k, v) -> m.put(k, v.clone()));
-        return m;
-    }
-
-    /** Whether variable {@code name} was set with {@link #withStringVariable}. */
-    public boolean isStringVariable(String name) {
-        return stringVariables.contains(name);
+    /** Variable values by name, as given (checked against the variables' types at load). */
+    public Map<String, VariableValue> variables() {
+        return variables;
     }
 
     /** Programs to load; empty means all. */

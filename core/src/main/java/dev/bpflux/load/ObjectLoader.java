@@ -23,6 +23,8 @@ import dev.bpflux.obj.PinType;
 import dev.bpflux.obj.ProgramSpec;
 import dev.bpflux.obj.Relocation;
 import dev.bpflux.obj.VariableSpec;
+import dev.bpflux.obj.VariableValue;
+import dev.bpflux.obj.VariableValueParser;
 import dev.bpflux.prog.LoadedBtf;
 import dev.bpflux.obj.btf.Btf;
 import dev.bpflux.obj.btf.BtfExt;
@@ -106,34 +108,12 @@ final class ObjectLoader {
         for (DataSectionSpec d : spec.dataSections()) {
             sections.put(d.name(), d);
         }
-        for (Map.Entry<String, byte[]> e : options.variables().entrySet()) {
+        for (Map.Entry<String, VariableValue> e : options.variables().entrySet()) {
             String name = e.getKey();
-            boolean string = options.isStringVariable(name);
-            DataSectionSpec holder = null;
-            for (DataSectionSpec d : sections.values()) {
-                if (d.variable(name).isPresent()) {
-                    holder = d;
-                    break;
-                }
-            }
-            if (holder == null) {
-                List<String> all = new ArrayList<>();
-                spec.dataSections().forEach(d -> d.variables().forEach(v -> all.add(v.name())));
-                throw new BpfException("cannot set global '" + name + "': " + spec.name() + " has no such variable; "
-                        + "globals: " + all);
-            }
-            VariableSpec v = holder.variable(name).get();
-            byte[] value = e.getValue();
-            if (string) {
-                if (value.length >= v.size()) {
-                    throw new BpfException("cannot set global '" + name + "' (" + v.size() + " bytes in "
-                            + holder.name() + ") to a string of " + value.length + " bytes plus NUL");
-                }
-                value = java.util.Arrays.copyOf(value, v.size());
-            } else if (value.length != v.size()) {
-                throw new BpfException("cannot set global '" + name + "': it is " + v.size() + " bytes in "
-                        + holder.name() + ", the value is " + value.length + " bytes");
-            }
+            // Checked against the variable's BTF type; names the variables there are when there is no such one.
+            byte[] value = VariableValueParser.encode(spec, name, e.getValue());
+            DataSectionSpec holder = sections.values().stream().filter(d -> d.variable(name).isPresent())
+                    .findFirst().orElseThrow();
             sections.put(holder.name(), holder.withVariable(name, value));
         }
         return sections;
@@ -625,13 +605,13 @@ final class ObjectLoader {
                                 + "': " + why.get(), e);
                     }
                 }
-                String explained = explainPoison(e.log(), poisoned);
-                if (e.program().equals(p.name()) && explained.equals(e.log())) {
+                String explanation = explainRejection(e, poisoned);
+                if (e.program().equals(p.name()) && explanation == null) {
                     throw e;
                 }
                 // The kernel's name is truncated to 15 bytes; the error names the program in full, and
                 // says which poisoned CO-RE relocation or missing weak kfunc a rejected call stands for.
-                throw new BpfVerifierException(p.name(), e.errno(), Errno.name(e.errno()), explained);
+                throw new BpfVerifierException(p.name(), e.errno(), Errno.name(e.errno()), e.log(), explanation);
             } catch (BpfNotSupportedException | BpfSyscallException e) {
                 throw namedInFull(e, KernelObjectName.sanitize(p.name()), p.name());
             }
@@ -655,9 +635,11 @@ final class ObjectLoader {
         String full = "program '" + fullName + "'";
         BpfException renamed;
         if (e instanceof BpfNotSupportedException n) {
-            String prefix = n.feature() + " is not supported by this kernel: ";
-            String detail = msg.startsWith(prefix) ? msg.substring(prefix.length()) : msg;
-            renamed = new BpfNotSupportedException(n.feature(), detail.replace(quoted, full), e.getCause());
+            String prefix = n.missingInBpflux() ? "bpflux does not support " + n.feature() + " yet: "
+                    : n.feature() + " is not supported by this kernel: ";
+            String detail = (msg.startsWith(prefix) ? msg.substring(prefix.length()) : msg).replace(quoted, full);
+            renamed = n.missingInBpflux() ? BpfNotSupportedException.inBpflux(n.feature(), detail)
+                    : new BpfNotSupportedException(n.feature(), detail, e.getCause());
         } else if (e instanceof BpfSyscallException s && !(e instanceof BpfVerifierException)) {
             String operation = s.operation().replace(quoted, full);
             String plain = s.operation() + " failed with " + Errno.name(s.errno()) + " (" + s.errno() + "): "
@@ -741,30 +723,44 @@ final class ObjectLoader {
     }
 
     /**
-     * Appends to a verifier log what its calls to non-existent helpers mean, as libbpf rewrites its
-     * logs: {@code unknown#195896080} (0xbad2310) is a CO-RE relocation the kernel's BTF could not
-     * satisfy, {@code unknown#2002000000+i} a call to weak kfunc extern {@code i} the kernel lacks.
+     * What the instruction the verifier rejected stands for, when bpflux put it there, in one line (as
+     * libbpf rewrites its logs): {@code call unknown#195896080} (0xbad2310) is a CO-RE relocation the
+     * kernel's BTF could not satisfy, {@code call unknown#2002000000+i} a call to weak kfunc extern
+     * {@code i} the kernel lacks. Null when the rejected instruction is the program's own.
      */
-    private String explainPoison(String log, List<dev.bpflux.obj.core.CoreOutcome> poisoned) {
-        StringBuilder extra = new StringBuilder();
-        if (log.contains("unknown#" + dev.bpflux.obj.core.CoreRelocator.POISON_HELPER_ID)) {
+    private String explainRejection(BpfVerifierException e, List<dev.bpflux.obj.core.CoreOutcome> poisoned) {
+        BpfVerifierException.Rejection r = e.rejection().orElse(null);
+        if (r == null) {
+            return null;
+        }
+        int at = r.instruction();
+        if (r.instructionText().equals("call unknown#" + dev.bpflux.obj.core.CoreRelocator.POISON_HELPER_ID)) {
             for (dev.bpflux.obj.core.CoreOutcome o : poisoned) {
-                extra.append("\nbpflux: instruction ").append(o.relocation().insnIndex())
-                        .append(" is a CO-RE relocation this kernel cannot satisfy: ").append(o.description())
-                        .append(" (guard it with bpf_core_field_exists() or similar)");
+                // A poisoned ld_imm64 is poisoned in both slots; the verifier reaches the first.
+                int insn = o.relocation().insnIndex();
+                if (insn == at || insn + 1 == at) {
+                    String d = o.description();
+                    int arrow = d.indexOf(" -> poisoned: ");
+                    String what = arrow < 0 ? d : d.substring(0, arrow);
+                    String why = arrow < 0 ? "no candidate in the kernel's BTF" : d.substring(arrow + 14);
+                    return "instruction " + at + " is CO-RE relocation " + o.relocation().kind() + " of " + what
+                            + ", which this kernel cannot satisfy: " + why + "; guard the access with "
+                            + "bpf_core_field_exists(), bpf_core_type_exists() or bpf_core_enum_value_exists()";
+                }
             }
+            return "instruction " + at + " is a CO-RE relocation this kernel cannot satisfy (bpflux replaced it by a "
+                    + "call to helper 0xbad2310)";
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("unknown#(2002\\d{6})").matcher(log);
-        java.util.Set<Integer> seen = new java.util.HashSet<>();
-        while (m.find()) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("call unknown#(2002\\d{6})")
+                .matcher(r.instructionText());
+        if (m.matches()) {
             int index = Integer.parseInt(m.group(1)) - POISON_CALL_KFUNC_BASE;
-            if (index >= 0 && index < spec.externs().size() && seen.add(index)) {
-                extra.append("\nbpflux: unknown#").append(m.group(1)).append(" is a call to __weak kfunc '")
-                        .append(spec.externs().get(index).name()).append("', which this kernel lacks; guard the call ")
-                        .append("with bpf_ksym_exists()");
+            if (index >= 0 && index < spec.externs().size()) {
+                return "instruction " + at + " calls __weak kfunc '" + spec.externs().get(index).name()
+                        + "', which this kernel lacks; guard the call with bpf_ksym_exists()";
             }
         }
-        return extra.length() == 0 ? log : log + extra;
+        return null;
     }
 
     private KconfigLayout kconfigLayout() {

@@ -182,7 +182,7 @@ class AttachTest {
         // this test holds bound (not a fixed number another program or a concurrent run could use).
         try (DatagramSocket receiver = new DatagramSocket(0, InetAddress.getLoopbackAddress());
              BpfObject obj = BpfObject.load(CORPUS.resolve("attach_net.bpf.o"), LoadOptions.defaults()
-                .withVariable("target_port", (short) receiver.getLocalPort()).withProgramsToLoad("count_egress"));
+                .withVariable("target_port", receiver.getLocalPort()).withProgramsToLoad("count_egress"));
              DatagramSocket s = new DatagramSocket()) {
             DatagramPacket p = new DatagramPacket(new byte[10], 10, InetAddress.getLoopbackAddress(),
                     receiver.getLocalPort());

@@ -56,6 +56,47 @@ class BpfObjectTest {
     }
 
     @Test
+    void typedGlobalsSetAsTextAreWhatTheProgramReads() {
+        LoadOptions opts = LoadOptions.defaults().withVariable("cfg_u32", "0xdeadbeef").withVariable("cfg_s32", "-42")
+                .withVariable("cfg_bool", "true").withVariable("cfg_name", "bpflux-15-bytes")
+                .withVariable("cfg_mode", "MODE_SAFE").withVariable("cfg_level", "LEVEL_LOW")
+                .withVariable("cfg_s64", Long.MIN_VALUE).withVariable("cfg_ports", "80,443,8080,0xffffffff")
+                .withVariable("cfg_u8", 255);
+        try (BpfObject obj = BpfObject.load(CORPUS.resolve("typed_globals.bpf.o"), opts)) {
+            // The frozen .rodata map holds the encoded values...
+            assertEquals(0xdeadbeef, obj.global("cfg_u32").readInt());
+            assertEquals(-42, obj.global("cfg_s32").readInt());
+            assertArrayEquals(new byte[] {1}, obj.global("cfg_bool").read());
+            assertEquals("bpflux-15-bytes", obj.global("cfg_name").readString());
+            assertEquals(2, obj.global("cfg_mode").readInt());
+            assertArrayEquals(new byte[] {(byte) 255}, obj.global("cfg_u8").read());
+            // ...and the program read them (a test run copies them to .bss).
+            assertEquals(2, obj.program("copy_typed").program().testRun(new byte[64], 1).returnValue());
+            assertEquals(0xdeadbeef, obj.global("out_u32").readInt());
+            assertEquals(-42, obj.global("out_s32").readInt());
+            assertArrayEquals(new byte[] {1}, obj.global("out_bool").read());
+            assertEquals("bpflux-15-bytes", obj.global("out_name").readString());
+            assertEquals(2, obj.global("out_mode").readInt());
+            assertEquals(-1, obj.global("out_level").readInt());
+            assertEquals(Long.MIN_VALUE, obj.global("out_s64").readLong());
+            assertEquals(0xffffffff, obj.global("out_port3").readInt());
+            // After load, .bss takes typed writes the same way.
+            obj.global("out_bool").write("false");
+            assertArrayEquals(new byte[] {0}, obj.global("out_bool").read());
+            BpfException bad = assertThrows(BpfException.class, () -> obj.global("out_bool").write("2"));
+            assertTrue(bad.getMessage().contains("cannot set global 'out_bool' (bool (_Bool), in .bss) to \"2\""),
+                    bad.getMessage());
+            obj.global("out_s32").write("-0x10");
+            assertEquals(-16, obj.global("out_s32").readInt());
+        }
+        // A value that does not fit fails the load before any kernel object exists.
+        BpfException e = assertThrows(BpfException.class, () -> BpfObject.load(CORPUS.resolve("typed_globals.bpf.o"),
+                LoadOptions.defaults().withVariable("cfg_bool", 2)));
+        assertTrue(e.getMessage().contains("cannot set global 'cfg_bool' (bool (_Bool), in .rodata) to 2"),
+                e.getMessage());
+    }
+
+    @Test
     void pinnedProgramMapsAndLinkOutliveTheObject() throws java.io.IOException {
         // A new directory: one named after the pid could hold pins of an earlier aborted run.
         Path dir = TestPins.newDirectory("bpflux-pin-test-");

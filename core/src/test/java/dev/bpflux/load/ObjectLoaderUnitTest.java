@@ -199,19 +199,21 @@ class ObjectLoaderUnitTest {
         LoadOptions a = base.withVariable("cfg_multiplier", 3).withStringVariable("cfg_name", "bpflux");
         assertTrue(base.variables().isEmpty());
         assertEquals(2, a.variables().size());
-        assertTrue(a.isStringVariable("cfg_name"));
+        assertEquals(new dev.bpflux.obj.VariableValue.CharArray("bpflux"), a.variables().get("cfg_name"));
         BpfObjectSpec spec = BpfObjectSpec.read(CORPUS.resolve("globals.bpf.o"));
         new ObjectLoader(spec, a); // fits: no exception
         // char[16] holds 15 characters and the NUL.
         Exception e = org.junit.jupiter.api.Assertions.assertThrows(dev.bpflux.BpfException.class,
                 () -> new ObjectLoader(spec, base.withStringVariable("cfg_name", "0123456789abcdef")));
-        assertTrue(e.getMessage().contains("16 bytes in .rodata"), e.getMessage());
+        assertTrue(e.getMessage().contains("(char[16], in .rodata)"), e.getMessage());
         e = org.junit.jupiter.api.Assertions.assertThrows(dev.bpflux.BpfException.class,
-                () -> new ObjectLoader(spec, base.withVariable("cfg_magic", 1)));
-        assertTrue(e.getMessage().contains("it is 8 bytes in .rodata, the value is 4 bytes"), e.getMessage());
+                () -> new ObjectLoader(spec, base.withVariable("cfg_magic", new byte[4])));
+        assertTrue(e.getMessage().contains("it is 8 bytes, the value 4"), e.getMessage());
         e = org.junit.jupiter.api.Assertions.assertThrows(dev.bpflux.BpfException.class,
                 () -> new ObjectLoader(spec, base.withVariable("no_such_global", 1)));
         assertTrue(e.getMessage().contains("globals: [target_tgid"), e.getMessage());
+        // An int goes into a u64 as C would widen it.
+        new ObjectLoader(spec, base.withVariable("cfg_magic", 1));
     }
 
     @Test

@@ -68,8 +68,8 @@ class BpfProgramTest {
         assertEquals("bad_prog", e.program());
         assertEquals(13, e.errno()); // EACCES: the verifier refused
         assertTrue(e.log().contains("R2 !read_ok"), e.log());
-        assertTrue(e.getMessage().startsWith("loading program 'bad_prog' failed with EACCES (13); verifier log"),
-                e.getMessage());
+        assertTrue(e.getMessage().startsWith("loading program 'bad_prog' failed with EACCES (13): the verifier "
+                + "rejected instruction 0 (r0 = *(u64 *)(r2 +0)): R2 !read_ok\nverifier log"), e.getMessage());
         assertTrue(e.getMessage().contains("R2 !read_ok"), e.getMessage());
     }
 

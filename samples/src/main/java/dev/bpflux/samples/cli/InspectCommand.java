@@ -13,6 +13,7 @@ import dev.bpflux.obj.MapSpec;
 import dev.bpflux.obj.ProgramSpec;
 import dev.bpflux.obj.VariableSpec;
 import dev.bpflux.obj.btf.Btf;
+import dev.bpflux.obj.btf.CTypeName;
 import dev.bpflux.obj.extern.ExternResolution;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -128,7 +129,7 @@ final class InspectCommand implements Callable<Integer> {
                 m.put("name", v.name());
                 m.put("offset", v.offset());
                 m.put("size", v.size());
-                m.put("type", btf == null || v.typeId() == 0 ? null : TypeNames.of(btf, v.typeId()));
+                m.put("type", btf == null || v.typeId() == 0 ? null : CTypeName.of(btf, v.typeId()));
                 m.put("read_only", d.readOnly());
                 globals.add(m);
             }
@@ -214,7 +215,7 @@ final class InspectCommand implements Callable<Integer> {
 
     /** A kconfig value as the program sees it: a string for char arrays and chars, else a number. */
     static Object kconfigValue(Btf btf, ExternSpec e, byte[] bytes) {
-        String type = btf == null ? "" : TypeNames.of(btf, e.typeId());
+        String type = btf == null ? "" : CTypeName.of(btf, e.typeId());
         if (type.startsWith("char[") || type.equals("char")) {
             int n = 0;
             while (n < bytes.length && bytes[n] != 0) {

@@ -1,13 +1,14 @@
 package dev.bpflux.samples.cli;
 
+import dev.bpflux.BpfException;
 import dev.bpflux.BpfVerifierException;
 import dev.bpflux.load.BpfObject;
 import dev.bpflux.load.LoadOptions;
 import dev.bpflux.load.ObjectProgram;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.obj.BpfObjectSpec;
-import dev.bpflux.obj.DataSectionSpec;
-import dev.bpflux.obj.VariableSpec;
+import dev.bpflux.obj.VariableValue;
+import dev.bpflux.obj.VariableValueParser;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,10 +18,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.math.BigInteger;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -46,7 +43,9 @@ final class LoadCommand implements Callable<Integer> {
     List<String> programs = new ArrayList<>();
 
     @Option(names = "--set", paramLabel = "VAR=VALUE", description = "set a global variable before load "
-            + "(repeatable): integers (decimal or 0x hex) sized to the variable, true/false for bool, text for char arrays")
+            + "(repeatable), parsed by its BTF type: integers in range (decimal, 0x hex, -N if signed), "
+            + "true/false/1/0 for bool, an enumerator or number for an enum, text for char[N] (N-1 bytes at most), "
+            + "a,b,c for arrays of integers")
     List<String> sets = new ArrayList<>();
 
     @Mixin
@@ -166,7 +165,10 @@ final class LoadCommand implements Callable<Integer> {
         }
     }
 
-    /** Parses {@code VAR=VALUE} into bytes of the variable's size. */
+    /**
+     * {@code VAR=VALUE}: the value as text, which the loader parses by the variable's BTF type
+     * ({@link dev.bpflux.obj.VariableValueParser}); checked here too, so a bad value fails before any kernel call.
+     */
     static LoadOptions setVariable(BpfObjectSpec obj, LoadOptions opts, String assignment) {
         int eq = assignment.indexOf('=');
         if (eq <= 0) {
@@ -174,43 +176,12 @@ final class LoadCommand implements Callable<Integer> {
                     "--set needs VAR=VALUE, got '" + assignment + "'");
         }
         String name = assignment.substring(0, eq);
-        String value = assignment.substring(eq + 1);
-        VariableSpec var = null;
-        for (DataSectionSpec d : obj.dataSections()) {
-            var = d.variable(name).orElse(null);
-            if (var != null) {
-                break;
-            }
-        }
-        if (var == null) {
-            throw new IllegalArgumentException("--set " + name + ": " + obj.name() + " has no global variable '"
-                    + name + "'");
-        }
-        if (value.equals("true") || value.equals("false")) {
-            byte[] b = new byte[var.size()];
-            b[0] = (byte) (value.equals("true") ? 1 : 0);
-            return opts.withVariable(name, b);
-        }
-        BigInteger n = null;
+        VariableValue value = new VariableValue.Text(assignment.substring(eq + 1));
         try {
-            n = value.startsWith("0x") || value.startsWith("0X") ? new BigInteger(value.substring(2), 16)
-                    : value.startsWith("-0x") ? new BigInteger(value.substring(3), 16).negate() : new BigInteger(value);
-        } catch (NumberFormatException notNumber) {
-            // text for a char array
+            VariableValueParser.encode(obj, name, value);
+        } catch (BpfException e) {
+            throw new BpfException("--set " + name + ": " + e.getMessage());
         }
-        if (n == null) {
-            byte[] text = value.getBytes(StandardCharsets.UTF_8);
-            if (text.length >= var.size()) {
-                throw new IllegalArgumentException("--set " + name + ": \"" + value + "\" needs " + (text.length + 1)
-                        + " bytes with its NUL, the variable has " + var.size());
-            }
-            return opts.withVariable(name, java.util.Arrays.copyOf(text, var.size()));
-        }
-        if (var.size() > 8 || n.bitLength() > 8 * var.size()) {
-            throw new IllegalArgumentException("--set " + name + ": " + value + " does not fit the variable's "
-                    + var.size() + " bytes");
-        }
-        byte[] le = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(n.longValue()).array();
-        return opts.withVariable(name, java.util.Arrays.copyOf(le, var.size()));
+        return opts.withVariable(name, value);
     }
 }

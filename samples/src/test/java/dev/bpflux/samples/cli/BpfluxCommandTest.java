@@ -306,4 +306,22 @@ class BpfluxCommandTest {
         assertTrue(r.err().contains("no global variable 'nope'"), r.err());
         assertFalse(r.out().contains("program"));
     }
+
+    @Test
+    void setValuesAreParsedByTheVariablesType() {
+        // Each was stored silently before: "abc" as the bytes of the text, 2 into a bool.
+        Result r = run("load", CORPUS.resolve("globals.bpf.o").toString(), "--set", "cfg_multiplier=abc");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().startsWith("bpflux: --set cfg_multiplier: cannot set global 'cfg_multiplier' (__u32 "
+                + "(unsigned int), in .rodata) to \"abc\": not an integer; it takes an integer from 0 to 4294967295"),
+                r.err());
+        r = run("load", CORPUS.resolve("globals.bpf.o").toString(), "--set", "cfg_flag=2");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("(bool (_Bool), in .rodata) to \"2\": not a bool; it takes true, false, 1 or 0"),
+                r.err());
+        r = run("load", CORPUS.resolve("globals.bpf.o").toString(), "--set", "target_tgid=-2147483649");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("-2147483649 is out of range; it takes an integer from -2147483648 to 2147483647"),
+                r.err());
+    }
 }
