@@ -6,10 +6,16 @@ import dev.bpflux.samples.UnprivilegedJvm;
 import dev.bpflux.testing.KernelTest;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import picocli.CommandLine;
 
-/** trace-syscalls' command line: invalid options and missing privileges give one line and a non-zero exit. */
+/**
+ * trace-syscalls' command line: invalid options and missing privileges give one line and a non-zero exit.
+ * The timeout ends a run that was not refused: as root an accepted command traces until stopped.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class TraceSyscallsCommandTest {
     record Result(int exit, String out, String err) {
     }
