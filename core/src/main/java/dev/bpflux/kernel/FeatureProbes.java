@@ -6,6 +6,7 @@ import dev.bpflux.obj.AttachType;
 import dev.bpflux.prog.Assembler;
 import dev.bpflux.obj.ProgramType;
 import dev.bpflux.sys.Bpf;
+import dev.bpflux.sys.Capabilities;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.OwnedFd;

@@ -1,6 +1,6 @@
 package dev.bpflux.samples.trace;
 
-import dev.bpflux.kernel.Capabilities;
+import dev.bpflux.sys.Capabilities;
 import dev.bpflux.load.BpfObject;
 import dev.bpflux.load.LoadOptions;
 import dev.bpflux.load.ObjectProgram;
