@@ -120,23 +120,17 @@ public class BpfMap implements AutoCloseable {
 
     /**
      * E2BIG from BPF_MAP_CREATE on a kernel that has the command (bpflux sends no attribute field a supported
-     * kernel lacks unless asked to) is a size limit of the map type's map_alloc_check. The limits as of 6.x:
-     * per-CPU values round_up(value_size, 8) <= PCPU_MIN_UNIT_SIZE (32 KiB, arraymap.c and hashtab.c); hash keys
-     * <= MAX_BPF_STACK (512) and values under KMALLOC_MAX_SIZE less 512 and the element header; array values
-     * <= KMALLOC_MAX_SIZE (4 MiB with 4 KiB pages).
+     * kernel lacks unless asked to) is a size limit of the map type's map_alloc_check: those that hold
+     * everywhere are {@link MapType#sizeLimitBroken}'s; beyond them, values under KMALLOC_MAX_SIZE (4 MiB with
+     * 4 KiB pages) for arrays and hashes.
      */
     static String sizeLimitHint(MapDefinition def) {
         MapType t = def.type();
-        String limit;
-        if (t.isPerCpu()) {
-            limit = "per-CPU values may be at most 32768 bytes (PCPU_MIN_UNIT_SIZE)";
-        } else if (t == MapType.HASH || t == MapType.LRU_HASH || t == MapType.HASH_OF_MAPS) {
-            limit = "hash keys may be at most 512 bytes (MAX_BPF_STACK) and values must be below 4 MiB"
-                    + " (KMALLOC_MAX_SIZE with 4 KiB pages) less 512 bytes and the element header";
-        } else if (t.isArray()) {
-            limit = "array values may be at most 4 MiB (KMALLOC_MAX_SIZE with 4 KiB pages)";
-        } else {
-            limit = "see the map type's limits in the kernel's map_alloc_check";
+        String limit = t.sizeLimitBroken(def.keySize(), def.valueSize());
+        if (limit == null) {
+            limit = t.isArray() || t.name().contains("HASH")
+                    ? "array and hash values must stay under 4 MiB (KMALLOC_MAX_SIZE with 4 KiB pages)"
+                    : "see the map type's limits in the kernel's map_alloc_check";
         }
         return "a size is over the kernel's limit for " + t.kernelName() + ": key size " + def.keySize()
                 + ", value size " + def.valueSize() + ", max entries " + def.maxEntries() + "; " + limit

@@ -2,6 +2,10 @@ package dev.bpflux.load;
 
 import dev.bpflux.BpfException;
 import dev.bpflux.BpfSyscallException;
+import dev.bpflux.load.compat.CompatibilityCheck;
+import dev.bpflux.load.compat.CompatibilityReason;
+import dev.bpflux.load.compat.ProgramCompatibility;
+import dev.bpflux.obj.BpfObjectSpec;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.testing.KernelTest;
 import java.nio.file.Path;
@@ -60,5 +64,14 @@ class MapSizeLimitTest {
         assertTrue(m.contains("32768"), m);
         assertFalse(m.contains("too old"), m);
         assertTrue(warnings.stream().noneMatch(w -> w.contains("retrying without BTF")), warnings.toString());
+    }
+
+    @Test
+    void theCompatibilityReportForeseesIt() {
+        ProgramCompatibility p = CompatibilityCheck.of(BpfObjectSpec.read(OVERSIZED)).analyze().program("on_getpgid");
+        assertFalse(p.loads(), p::toString);
+        assertEquals("map 'big_values' (key size 4, value size 40000) is too big for PERCPU_ARRAY: per-CPU values "
+                + "may be at most 32768 bytes (PCPU_MIN_UNIT_SIZE)",
+                p.reasons(CompatibilityReason.Kind.MAP_SIZE_OVER_LIMIT).get(0).message());
     }
 }

@@ -220,6 +220,13 @@ public final class CompatibilityCheck {
                 reasons.add(new CompatibilityReason(Kind.MAP_TYPE_UNSUPPORTED, m.name(), "map '" + m.name()
                         + "' has type " + m.type() + ", which this kernel cannot create"));
             }
+            int valueSize = loadOptions().valueSizes().getOrDefault(m.name(), m.valueSize());
+            String overLimit = mt == null ? null : mt.sizeLimitBroken(m.keySize(), valueSize);
+            if (overLimit != null) {
+                reasons.add(new CompatibilityReason(Kind.MAP_SIZE_OVER_LIMIT, m.name(), "map '" + m.name()
+                        + "' (key size " + m.keySize() + ", value size " + valueSize + ") is too big for " + mt
+                        + ": " + overLimit));
+            }
             String unset = unsetSize(m);
             if (unset != null) {
                 reasons.add(new CompatibilityReason(Kind.MAP_SIZE_UNSET, m.name(), "map '" + m.name() + "' has "

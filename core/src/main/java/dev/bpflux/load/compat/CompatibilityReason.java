@@ -46,6 +46,8 @@ public record CompatibilityReason(Kind kind, String subject, String message) {
         WEAK_EXTERN_DEFAULTED(Effect.NOTE),
         /** A map the program uses has a type the kernel cannot create. */
         MAP_TYPE_UNSUPPORTED(Effect.LOAD),
+        /** A map the program uses breaks one of the kernel's size limits for its type (creation fails with E2BIG). */
+        MAP_SIZE_OVER_LIMIT(Effect.LOAD),
         /** A map the program uses leaves max_entries or its value size (0) for user space to set before load. */
         MAP_SIZE_UNSET(Effect.LOAD),
         /**
