@@ -6,6 +6,7 @@ import dev.bpflux.obj.AttachType;
 import dev.bpflux.prog.Assembler;
 import dev.bpflux.obj.ProgramType;
 import dev.bpflux.sys.Bpf;
+import dev.bpflux.sys.Capabilities;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.OwnedFd;
@@ -19,11 +20,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * What the running kernel supports, found the way {@code bpftool feature probe} does: by trying
  * it (create a tiny map, load a two-instruction program, create a link) and reading the errno
  * and the verifier log. Each answer is computed once, on first use, and cached.
+ *
+ * <p>Without privileges the kernel refuses most probes with EPERM before looking at what is asked: that
+ * answer is {@link Support#NEEDS_PRIVILEGE}, never "unsupported". The boolean methods say whether a feature
+ * is known to be there.
  */
 public final class FeatureProbes {
     private static final FeatureProbes SYSTEM = new FeatureProbes(Bpf.system());
@@ -31,12 +37,41 @@ public final class FeatureProbes {
     private static final int BPF_F_MMAPABLE = 1 << 10;
 
     private final Bpf bpf;
-    private final Map<Object, Boolean> cache = new ConcurrentHashMap<>();
+    private final BooleanSupplier privileged;
+    private final Map<Object, Support> cache = new ConcurrentHashMap<>();
     /** The errno of each map type probe that failed: EINVAL for a type the kernel lacks, EPERM for one it refuses. */
     private final Map<MapType, Integer> mapTypeErrnos = new ConcurrentHashMap<>();
 
+    /** A probe's answer. */
+    public enum Support {
+        /** The kernel has it. */
+        YES,
+        /** The kernel lacks it (or refuses it even to a privileged caller). */
+        NO,
+        /** Not known: the kernel refused the probe with EPERM and this process lacks CAP_BPF/CAP_SYS_ADMIN. */
+        NEEDS_PRIVILEGE;
+
+        static Support of(boolean yes) {
+            return yes ? YES : NO;
+        }
+    }
+
     FeatureProbes(Bpf bpf) {
+        this(bpf, Capabilities::hasBpfPrivileges);
+    }
+
+    FeatureProbes(Bpf bpf, BooleanSupplier privileged) {
         this.bpf = bpf;
+        this.privileged = privileged;
+    }
+
+    private boolean known(Object key, java.util.function.Supplier<Support> probe) {
+        return cache.computeIfAbsent(key, k -> probe.get()) == Support.YES;
+    }
+
+    /** What a failed probe's {@code -errno} says: EPERM without privileges says nothing about the kernel. */
+    private Support refused(int r) {
+        return r == -Errno.EPERM && !privileged.getAsBoolean() ? Support.NEEDS_PRIVILEGE : Support.NO;
     }
 
     /** Probes of the running kernel. */
@@ -49,6 +84,11 @@ public final class FeatureProbes {
      * probe and report false here; use the program type probe for struct_ops instead.
      */
     public boolean mapType(MapType type) {
+        return mapTypeSupport(type) == Support.YES;
+    }
+
+    /** As {@link #mapType}, telling "unsupported" from "could not probe without privileges". */
+    public Support mapTypeSupport(MapType type) {
         return cache.computeIfAbsent(type, t -> probeMapType(type));
     }
 
@@ -64,7 +104,7 @@ public final class FeatureProbes {
         return mapTypeErrnos.getOrDefault(type, 0);
     }
 
-    private boolean probeMapType(MapType type) {
+    private Support probeMapType(MapType type) {
         int key = 4;
         int value = 4;
         int max = 1;
@@ -97,13 +137,17 @@ public final class FeatureProbes {
                 flags = BPF_F_MMAPABLE;
             }
             case ARRAY_OF_MAPS, HASH_OF_MAPS, STRUCT_OPS, UNSPEC -> {
-                return type == MapType.ARRAY_OF_MAPS || type == MapType.HASH_OF_MAPS ? probeMapInMap(type) : false;
+                return type == MapType.ARRAY_OF_MAPS || type == MapType.HASH_OF_MAPS ? probeMapInMap(type) : Support.NO;
             }
             default -> { }
         }
-        OwnedFd btf = needsBtf ? loadIntBtf() : null;
-        if (needsBtf && btf == null) {
-            return false;
+        OwnedFd btf = null;
+        if (needsBtf) {
+            int r = loadIntBtf();
+            if (r < 0) {
+                return refused(r);
+            }
+            btf = OwnedFd.adopt(r, "probe BTF", bpf.calls());
         }
         try (BpfAttr.MapCreate attr = new BpfAttr.MapCreate()) {
             attr.mapType(type.value()).keySize(key).valueSize(value).maxEntries(max).mapFlags(flags);
@@ -122,12 +166,12 @@ public final class FeatureProbes {
         }
     }
 
-    private boolean probeMapInMap(MapType type) {
+    private Support probeMapInMap(MapType type) {
         try (BpfAttr.MapCreate inner = new BpfAttr.MapCreate()) {
             inner.mapType(MapType.ARRAY.value()).keySize(4).valueSize(4).maxEntries(1);
             int innerFd = bpf.tryCall(inner);
             if (innerFd < 0) {
-                return false;
+                return refused(innerFd);
             }
             try (OwnedFd innerMap = OwnedFd.adopt(innerFd, "probe inner map", bpf.calls());
                     BpfAttr.MapCreate outer = new BpfAttr.MapCreate()) {
@@ -137,24 +181,18 @@ public final class FeatureProbes {
         }
     }
 
-    private boolean created(int r) {
+    /** YES when {@code r} is a new descriptor (closed here), else what the refusal says. */
+    private Support created(int r) {
         if (r >= 0) {
             bpf.calls().close(r);
-            return true;
+            return Support.YES;
         }
-        return false;
+        return refused(r);
     }
 
     /** Whether the kernel accepts BTF (BPF_BTF_LOAD, 4.18). */
     public boolean btf() {
-        return cache.computeIfAbsent("btf", k -> {
-            OwnedFd fd = loadIntBtf();
-            if (fd == null) {
-                return false;
-            }
-            fd.close();
-            return true;
-        });
+        return known("btf", () -> created(loadIntBtf()));
     }
 
     /**
@@ -163,7 +201,7 @@ public final class FeatureProbes {
      * struct btf_type {name_off, info = BTF_KIND_INT << 24, size 4} + u32 (BTF_INT_SIGNED << 24 | 32
      * bits), then the strings "\0int\0".
      */
-    private OwnedFd loadIntBtf() {
+    private int loadIntBtf() {
         byte[] strings = "\0int\0".getBytes(StandardCharsets.US_ASCII);
         ByteBuffer b = ByteBuffer.allocate(24 + 16 + strings.length).order(ByteOrder.nativeOrder());
         b.putShort((short) 0xeB9F).put((byte) 1).put((byte) 0).putInt(24);
@@ -174,14 +212,13 @@ public final class FeatureProbes {
         try (Memory m = new Memory(blob.length); BpfAttr.BtfLoad attr = new BpfAttr.BtfLoad()) {
             m.write(0, blob, 0, blob.length);
             attr.btf(m, blob.length);
-            int r = bpf.tryCall(attr);
-            return r < 0 ? null : OwnedFd.adopt(r, "probe BTF", bpf.calls());
+            return bpf.tryCall(attr); // a descriptor or -errno
         }
     }
 
     /** Whether array maps can be mmap'd ({@code BPF_F_MMAPABLE}, 5.5). */
     public boolean mmapableMaps() {
-        return cache.computeIfAbsent("mmapable", k -> {
+        return known("mmapable", () -> {
             try (BpfAttr.MapCreate attr = new BpfAttr.MapCreate()) {
                 attr.mapType(MapType.ARRAY.value()).keySize(4).valueSize(4).maxEntries(1).mapFlags(BPF_F_MMAPABLE);
                 return created(bpf.tryCall(attr));
@@ -191,6 +228,11 @@ public final class FeatureProbes {
 
     /** Whether programs of {@code type} can be loaded ({@code r0 = 0; exit}). */
     public boolean programType(ProgramType type) {
+        return programTypeSupport(type) == Support.YES;
+    }
+
+    /** As {@link #programType}, telling "unsupported" from "could not probe without privileges". */
+    public Support programTypeSupport(ProgramType type) {
         return cache.computeIfAbsent(type, t -> loadProbe(type, Assembler.returnImm(0), null));
     }
 
@@ -200,9 +242,15 @@ public final class FeatureProbes {
      * type may not call.
      */
     public boolean helper(ProgramType type, int helperId) {
+        return helperSupport(type, helperId) == Support.YES;
+    }
+
+    /** As {@link #helper}, telling "unsupported" from "could not probe without privileges". */
+    public Support helperSupport(ProgramType type, int helperId) {
         // Probe the program type first: a nested computeIfAbsent on the same map throws "Recursive update".
-        if (!programType(type)) {
-            return false;
+        Support typeSupport = programTypeSupport(type);
+        if (typeSupport != Support.YES) {
+            return typeSupport;
         }
         return cache.computeIfAbsent(List.of(type, helperId), k -> {
             byte[] insns = new Assembler().call(helperId).movImm(Assembler.R0, 0).exit().toBytes();
@@ -216,7 +264,7 @@ public final class FeatureProbes {
      * Otherwise the answer is "the verifier did not complain with a message containing 'invalid
      * <word>' or 'unknown <word>'".
      */
-    private boolean loadProbe(ProgramType type, byte[] insns, String refusalWord) {
+    private Support loadProbe(ProgramType type, byte[] insns, String refusalWord) {
         try (Memory code = new Memory(insns.length); Memory log = new Memory(4096);
                 BpfAttr.ProgLoad attr = new BpfAttr.ProgLoad()) {
             code.write(0, insns, 0, insns.length);
@@ -238,29 +286,32 @@ public final class FeatureProbes {
             int r = bpf.tryCall(attr);
             if (r >= 0) {
                 bpf.calls().close(r);
-                return true;
+                return Support.YES;
             }
             String text = log.getString(0, StandardCharsets.UTF_8.name());
+            if (text.isEmpty() && refused(r) == Support.NEEDS_PRIVILEGE) {
+                return Support.NEEDS_PRIVILEGE; // refused before the verifier looked at anything
+            }
             if (refusalWord != null) {
                 // "invalid func unknown#N" for an id the kernel lacks, "program of this type cannot use
                 // helper name#N" for one the type may not call.
-                return !(text.contains("invalid " + refusalWord) || text.contains("unknown " + refusalWord)
-                        || text.contains("cannot use helper"));
+                return Support.of(!(text.contains("invalid " + refusalWord) || text.contains("unknown " + refusalWord)
+                        || text.contains("cannot use helper")));
             }
             if (-r != Errno.EINVAL) {
-                return true; // refused for another reason (permission, missing target): the type is known
+                return Support.YES; // refused for another reason (missing target, trampolines): the type is known
             }
-            return !text.isEmpty();
+            return Support.of(!text.isEmpty());
         }
     }
 
     /** Whether BPF links exist (BPF_LINK_CREATE, 5.7): a link create with a bad fd fails with EBADF, not EINVAL. */
     public boolean bpfLinks() {
-        return cache.computeIfAbsent("links", k -> {
+        return known("links", () -> {
             try (BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
                 attr.progFd(-1).targetFd(-1).attachType(AttachType.CGROUP_INET_INGRESS.value());
                 int r = bpf.tryCall(attr);
-                return r >= 0 || r == -Errno.EBADF;
+                return r >= 0 || r == -Errno.EBADF ? Support.YES : refused(r);
             }
         });
     }
@@ -270,14 +321,14 @@ public final class FeatureProbes {
      * {@code bpf_cookie}, 5.15): tried for real with a tracepoint program on a software event.
      */
     public boolean perfLinkCookies() {
-        return cache.computeIfAbsent("perf_cookie", k -> {
+        return known("perf_cookie", () -> {
             byte[] insns = Assembler.returnImm(0);
             try (Memory code = new Memory(insns.length); BpfAttr.ProgLoad load = new BpfAttr.ProgLoad()) {
                 code.write(0, insns, 0, insns.length);
                 load.progType(ProgramType.PERF_EVENT.value()).insns(code, 2).license("GPL");
                 int prog = bpf.tryCall(load);
                 if (prog < 0) {
-                    return false;
+                    return refused(prog);
                 }
                 try (OwnedFd progFd = OwnedFd.adopt(prog, "probe program", bpf.calls());
                         PerfEventAttr pattr = new PerfEventAttr()) {
@@ -289,7 +340,7 @@ public final class FeatureProbes {
                                 .perfEventCookie(1);
                         return created(bpf.tryCall(attr));
                     } catch (RuntimeException e) {
-                        return false;
+                        return Support.NO;
                     }
                 }
             }

@@ -78,6 +78,15 @@ public final class BpfObject implements AutoCloseable {
         return load(BpfObjectSpec.read(path), options);
     }
 
+    /**
+     * Parses and loads an object held in memory, e.g. a class path resource's bytes, with no temporary file
+     * to leave behind; {@code name} names it in errors and gives the object's name as a file name would
+     * ({@code bpf/trace.bpf.o} names it {@code trace}).
+     */
+    public static BpfObject load(byte[] bytes, String name, LoadOptions options) {
+        return load(BpfObjectSpec.parse(bytes, name), options);
+    }
+
     /** Loads a parsed object: creates the maps its loaded programs use, loads the programs. */
     public static BpfObject load(BpfObjectSpec spec, LoadOptions options) {
         return new ObjectLoader(spec, options).load();

@@ -425,7 +425,7 @@ final class ObjectLoader {
         } catch (BpfNotSupportedException e) {
             throw e;
         } catch (BpfException e) {
-            if (!withBtf || MapBtfNeeds.needsBtf(spec.btf().get(), m)) {
+            if (!withBtf || MapBtfNeeds.needsBtf(spec.btf().get(), m) || !btfMayBeTheCause(e)) {
                 throw new BpfException("creating map '" + m.name() + "' of " + spec.name() + " failed: "
                         + e.getMessage(), e);
             }
@@ -433,6 +433,12 @@ final class ObjectLoader {
             LOG.log(System.Logger.Level.WARNING, "map '" + m.name() + "': retrying without BTF: " + e.getMessage());
             return BpfMap.create(b.btfFd(0).btfKeyTypeId(0).btfValueTypeId(0).build());
         }
+    }
+
+    /** A size limit (E2BIG), lack of memory or of privilege stays without BTF: retrying would only hide it. */
+    private static boolean btfMayBeTheCause(BpfException e) {
+        return !(e instanceof BpfPermissionException)
+                && !(e instanceof BpfSyscallException s && (s.errno() == Errno.E2BIG || s.errno() == Errno.ENOMEM));
     }
 
     private static void checkCompatible(MapSpec want, BpfMap pinned, Path path) {

@@ -112,9 +112,29 @@ public class BpfMap implements AutoCloseable {
                             + " LoadOptions.withMaxEntries(\"" + def.name() + "\", n) / withValueSize(\"" + def.name()
                             + "\", bytes)");
             case Errno.ENOMEM -> "the map does not fit in memory (on kernels before 5.11 RLIMIT_MEMLOCK may be too low)";
+            case Errno.E2BIG -> sizeLimitHint(def);
             default -> null;
         };
         return SyscallErrors.exception(op, errno, hint);
+    }
+
+    /**
+     * E2BIG from BPF_MAP_CREATE on a kernel that has the command (bpflux sends no attribute field a supported
+     * kernel lacks unless asked to) is a size limit of the map type's map_alloc_check: those that hold
+     * everywhere are {@link MapType#sizeLimitBroken}'s; beyond them, values under KMALLOC_MAX_SIZE (4 MiB with
+     * 4 KiB pages) for arrays and hashes.
+     */
+    static String sizeLimitHint(MapDefinition def) {
+        MapType t = def.type();
+        String limit = t.sizeLimitBroken(def.keySize(), def.valueSize());
+        if (limit == null) {
+            limit = t.isArray() || t.name().contains("HASH")
+                    ? "array and hash values must stay under 4 MiB (KMALLOC_MAX_SIZE with 4 KiB pages)"
+                    : "see the map type's limits in the kernel's map_alloc_check";
+        }
+        return "a size is over the kernel's limit for " + t.kernelName() + ": key size " + def.keySize()
+                + ", value size " + def.valueSize() + ", max entries " + def.maxEntries() + "; " + limit
+                + "; make the key or value smaller (or split the value over several maps)";
     }
 
     static BpfMap wrap(OwnedFd fd, int type, int keySize, int valueSize, int maxEntries, int flags, String name) {

@@ -47,9 +47,24 @@ public final class BpfObjectSpec {
         this.btfExt = btfExt;
     }
 
-    /** Reads and parses the object at {@code path}. */
+    /**
+     * Largest object file {@link #read(Path)} accepts: 256 MiB. clang's BPF objects are kilobytes to a few
+     * megabytes; a file far larger is the wrong file, and reading it whole would exhaust the heap.
+     */
+    public static final long DEFAULT_MAX_FILE_BYTES = 256L << 20;
+
+    /**
+     * Reads and parses the object at {@code path}: a regular file (or a link to one) of at most
+     * {@link #DEFAULT_MAX_FILE_BYTES}. FIFOs, devices and directories are refused without being opened.
+     */
     public static BpfObjectSpec read(Path path) {
-        return new ObjectParser(dev.bpflux.obj.elf.ElfFile.read(path), path.toString()).parse();
+        return read(path, DEFAULT_MAX_FILE_BYTES);
+    }
+
+    /** As {@link #read(Path)}, accepting files of up to {@code maxFileBytes}. */
+    public static BpfObjectSpec read(Path path, long maxFileBytes) {
+        return new ObjectParser(dev.bpflux.obj.elf.ElfFile.read(path, maxFileBytes, "BPF object"),
+                path.toString()).parse();
     }
 
     /** Parses an object held in memory; {@code name} names it in errors (e.g. its file name). */

@@ -98,6 +98,28 @@ public enum MapType {
                 : noValue ? "value size" : null;
     }
 
+    /** PCPU_MIN_UNIT_SIZE: per-CPU map values, rounded up to 8 bytes, may be at most this (arraymap.c, hashtab.c). */
+    public static final int MAX_PERCPU_VALUE_SIZE = 32768;
+    /** MAX_BPF_STACK: hash keys may be at most this (hashtab.c: programs build keys on their stack). */
+    public static final int MAX_HASH_KEY_SIZE = 512;
+
+    /**
+     * Which of the kernel's size limits for this type {@code keySize}/{@code valueSize} break (BPF_MAP_CREATE
+     * then fails with E2BIG), or null when none that holds on every kernel and page size is broken. Limits
+     * that depend on the page size (KMALLOC_MAX_SIZE for array and hash values) are not checked here.
+     */
+    public String sizeLimitBroken(int keySize, int valueSize) {
+        if (isPerCpu() && ((valueSize + 7L) & ~7L) > MAX_PERCPU_VALUE_SIZE) {
+            return "per-CPU values may be at most " + MAX_PERCPU_VALUE_SIZE + " bytes (PCPU_MIN_UNIT_SIZE)";
+        }
+        boolean hash = this == HASH || this == LRU_HASH || this == PERCPU_HASH || this == LRU_PERCPU_HASH
+                || this == HASH_OF_MAPS;
+        if (hash && keySize > MAX_HASH_KEY_SIZE) {
+            return "hash keys may be at most " + MAX_HASH_KEY_SIZE + " bytes (MAX_BPF_STACK)";
+        }
+        return null;
+    }
+
     /** Whether every key in [0, max_entries) always exists (no delete, no BPF_NOEXIST). */
     public boolean isArray() {
         return this == ARRAY || this == PERCPU_ARRAY || this == PROG_ARRAY || this == PERF_EVENT_ARRAY

@@ -152,7 +152,11 @@ public final class BpfProgram implements AutoCloseable {
                         + " needs Linux " + req.type().since() + " or later", SyscallErrors.plain(op, errno, null));
             }
             String hint = switch (errno) {
-                case Errno.E2BIG -> SyscallErrors.KERNEL_TOO_OLD + " (a load attribute or the program size)";
+                // Before verification E2BIG is the instruction count (BPF_COMPLEXITY_LIMIT_INSNS) or a load
+                // attribute over its size limit (func_info, line_info): sizes, not the kernel's age.
+                case Errno.E2BIG -> "a size is over the kernel's limit: the program has " + req.instructionCount()
+                        + " instructions (at most 1,000,000 are accepted, 4,096 without CAP_BPF), or its func or"
+                        + " line info records are too large";
                 case Errno.EINVAL -> "the kernel refused the load attributes (program type, expected attach type, "
                         + "flags, attach BTF id or license) before verification";
                 default -> null;

@@ -5,8 +5,15 @@ import dev.bpflux.BpfSyscallException;
 
 /** Turns an errno into the matching exception of the bpflux hierarchy. */
 public final class SyscallErrors {
-    /** Hint for E2BIG from bpf(2): the kernel saw non-zero bytes past the attr it knows. */
+    /** Hint for EINVAL/E2BIG from a command or feature newer than the running kernel (checked by version). */
     public static final String KERNEL_TOO_OLD = "kernel too old for this feature";
+
+    /**
+     * Hint for E2BIG without a better one. bpf(2) answers E2BIG for a size or count over a limit, and for an
+     * attribute field the kernel does not know; bpflux sets newer fields only when asked, so the version is
+     * checked where a field is set, and this hint blames no version.
+     */
+    static final String TOO_BIG = "a size or count is larger than the kernel accepts for this operation";
 
     private static volatile int[] running;
 
@@ -38,7 +45,7 @@ public final class SyscallErrors {
     /**
      * The exception for {@code operation} failing with {@code errno}: EPERM and EACCES become a
      * {@link BpfPermissionException}, everything else a {@link BpfSyscallException} with {@code hint}
-     * (may be null); E2BIG without a hint gets {@link #KERNEL_TOO_OLD}.
+     * (may be null); E2BIG without a hint gets {@link #TOO_BIG}.
      */
     public static BpfSyscallException exception(String operation, int errno, String hint) {
         if (errno == Errno.EPERM || errno == Errno.EACCES) {
@@ -46,7 +53,7 @@ public final class SyscallErrors {
                     permissionHint());
         }
         if (hint == null && errno == Errno.E2BIG) {
-            hint = KERNEL_TOO_OLD + " (it rejected attribute fields it does not know)";
+            hint = TOO_BIG;
         }
         return new BpfSyscallException(operation, errno, Errno.name(errno), Errno.describe(errno), hint);
     }

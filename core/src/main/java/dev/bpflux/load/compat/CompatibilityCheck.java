@@ -196,9 +196,13 @@ public final class CompatibilityCheck {
         ProgramSpec p = u.program();
         List<CompatibilityReason> reasons = new ArrayList<>();
         ProgramType type = p.type();
-        boolean typeKnown = p.typeKnown() && probes.programType(type);
+        FeatureProbes.Support typeSupport = p.typeKnown() ? probes.programTypeSupport(type)
+                : FeatureProbes.Support.NO;
+        boolean typeKnown = typeSupport == FeatureProbes.Support.YES;
         if (!p.typeKnown()) {
             reasons.add(new CompatibilityReason(Kind.UNKNOWN_SECTION, p.sectionName(), ProgramUses.unknownSection(p)));
+        } else if (typeSupport == FeatureProbes.Support.NEEDS_PRIVILEGE) {
+            reasons.add(notProbed(type.name().toLowerCase(java.util.Locale.ROOT), "program type " + type));
         } else if (!typeKnown) {
             reasons.add(new CompatibilityReason(Kind.PROGRAM_TYPE_UNSUPPORTED, p.type().name().toLowerCase(),
                     "this kernel cannot load programs of type " + p.type()
@@ -209,9 +213,19 @@ public final class CompatibilityCheck {
             if (mt == MapType.STRUCT_OPS) {
                 continue; // needs a kernel struct to probe; not decidable here
             }
-            if (mt == null || !probes.mapType(mt)) {
+            FeatureProbes.Support mapSupport = mt == null ? FeatureProbes.Support.NO : probes.mapTypeSupport(mt);
+            if (mapSupport == FeatureProbes.Support.NEEDS_PRIVILEGE) {
+                reasons.add(notProbed(m.name(), "map type " + mt + " (map '" + m.name() + "')"));
+            } else if (mapSupport == FeatureProbes.Support.NO) {
                 reasons.add(new CompatibilityReason(Kind.MAP_TYPE_UNSUPPORTED, m.name(), "map '" + m.name()
                         + "' has type " + m.type() + ", which this kernel cannot create"));
+            }
+            int valueSize = loadOptions().valueSizes().getOrDefault(m.name(), m.valueSize());
+            String overLimit = mt == null ? null : mt.sizeLimitBroken(m.keySize(), valueSize);
+            if (overLimit != null) {
+                reasons.add(new CompatibilityReason(Kind.MAP_SIZE_OVER_LIMIT, m.name(), "map '" + m.name()
+                        + "' (key size " + m.keySize() + ", value size " + valueSize + ") is too big for " + mt
+                        + ": " + overLimit));
             }
             String unset = unsetSize(m);
             if (unset != null) {
@@ -262,6 +276,13 @@ public final class CompatibilityCheck {
             reasons.addAll(v.reasons());
         }
         return new ProgramCompatibility(p.name(), p.sectionName(), loads, attach, reasons);
+    }
+
+    /** A probe the kernel refused for want of privilege: no verdict, and this process cannot load it either. */
+    private static CompatibilityReason notProbed(String subject, String what) {
+        return new CompatibilityReason(Kind.PROBE_NEEDS_PRIVILEGE, subject, "could not probe " + what
+                + ": the kernel refused the probe with EPERM; needs CAP_BPF/root (CAP_BPF with CAP_PERFMON, or"
+                + " CAP_SYS_ADMIN): run as root for a verdict");
     }
 
     private static boolean usesTrampoline(ProgramSpec p) {

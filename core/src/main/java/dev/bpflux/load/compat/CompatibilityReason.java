@@ -46,8 +46,15 @@ public record CompatibilityReason(Kind kind, String subject, String message) {
         WEAK_EXTERN_DEFAULTED(Effect.NOTE),
         /** A map the program uses has a type the kernel cannot create. */
         MAP_TYPE_UNSUPPORTED(Effect.LOAD),
+        /** A map the program uses breaks one of the kernel's size limits for its type (creation fails with E2BIG). */
+        MAP_SIZE_OVER_LIMIT(Effect.LOAD),
         /** A map the program uses leaves max_entries or its value size (0) for user space to set before load. */
         MAP_SIZE_UNSET(Effect.LOAD),
+        /**
+         * A program or map type could not be probed: the kernel refused the probe with EPERM and this process
+         * lacks CAP_BPF/CAP_SYS_ADMIN. Says nothing about the kernel; without privileges the load fails too.
+         */
+        PROBE_NEEDS_PRIVILEGE(Effect.LOAD),
         /** The program's type does not exist in this kernel. */
         PROGRAM_TYPE_UNSUPPORTED(Effect.LOAD),
         /** The program's section name is no known convention, so its program type is unknown until set. */

@@ -2,11 +2,9 @@ package dev.bpflux.obj.elf;
 
 import dev.bpflux.BpfObjectException;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -143,15 +141,20 @@ public final class ElfFile {
         dynamicSymbols = readSymbols(ElfSection.SHT_DYNSYM);
     }
 
-    /** Reads and parses the file at {@code path}. */
+    /**
+     * Reads and parses the file at {@code path}, a regular file (executables and libraries for uprobes may be
+     * large: the cap is what one Java array holds).
+     */
     public static ElfFile read(Path path) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(path);
-        } catch (IOException | OutOfMemoryError e) {
-            throw new BpfObjectException(path.toString(), null, -1, "cannot read: " + e, e);
-        }
-        return new ElfFile(path.toString(), ByteBuffer.wrap(bytes));
+        return read(path, Integer.MAX_VALUE - 8, "ELF file");
+    }
+
+    /**
+     * Reads and parses the file at {@code path}, which must be a regular file of at most {@code maxBytes};
+     * {@code what} names what it should be in errors. See {@link RegularFileReader}.
+     */
+    public static ElfFile read(Path path, long maxBytes, String what) {
+        return new ElfFile(path.toString(), ByteBuffer.wrap(RegularFileReader.read(path, maxBytes, what)));
     }
 
     /** Parses {@code bytes}; {@code name} is used in error messages (may be null). */

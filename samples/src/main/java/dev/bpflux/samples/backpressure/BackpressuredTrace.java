@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import dev.bpflux.samples.DurationConverter;
+import dev.bpflux.samples.SampleCommandLine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,6 +25,8 @@ import picocli.CommandLine.Option;
 @Command(name = "backpressured-trace", mixinStandardHelpOptions = true,
         description = "A fast BPF producer, a slow consumer, and the three backpressure strategies.")
 public final class BackpressuredTrace implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--strategy", description = "ring, drop, buffer or all (default: all, one after the other)")
     String strategy = "all";
@@ -46,14 +49,24 @@ public final class BackpressuredTrace implements Callable<Integer> {
     int threads = 1;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new BackpressuredTrace()).execute(args));
+        System.exit(SampleCommandLine.of(new BackpressuredTrace()).execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
-        List<BackpressureStrategy> strategies = strategy.equalsIgnoreCase("all")
-                ? List.of(BackpressureStrategy.values())
-                : List.of(BackpressureStrategy.valueOf(strategy.toUpperCase(Locale.ROOT)));
+        List<BackpressureStrategy> strategies;
+        try {
+            strategies = strategy.equalsIgnoreCase("all") ? List.of(BackpressureStrategy.values())
+                    : List.of(BackpressureStrategy.valueOf(strategy.toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            throw SampleCommandLine.usage(spec, "--strategy must be ring, drop, buffer or all, not " + strategy);
+        }
+        if (duration.isNegative() || duration.isZero() || work.isNegative()) {
+            throw SampleCommandLine.usage(spec, "--duration must be positive and --work not negative");
+        }
+        if (prefetch < 1 || buffer < 1 || threads < 1) {
+            throw SampleCommandLine.usage(spec, "--prefetch, --buffer and --threads must be at least 1");
+        }
         System.out.printf("consumer: %d us per event, prefetch %d; ring 256 KiB (%d-byte records); buffer %d%n",
                 work.toNanos() / 1000, prefetch, YieldProducer.RECORD_SIZE, buffer);
         for (BackpressureStrategy s : strategies) {

@@ -4,11 +4,7 @@ import dev.bpflux.load.BpfObject;
 import dev.bpflux.load.LoadOptions;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.reactor.DropCounter;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.bpflux.samples.BundledObjects;
 
 /**
  * {@code bpf/backpressure_producer.bpf.o} loaded and attached: one 32-byte record per
@@ -31,7 +27,7 @@ public final class YieldProducer implements AutoCloseable {
 
     /** Loads and attaches the producer for the process {@code targetTgid} (0: every process). */
     public static YieldProducer load(int targetTgid) {
-        BpfObject obj = BpfObject.load(extract(), LoadOptions.defaults().withVariable("target_tgid", targetTgid));
+        BpfObject obj = BpfObject.load(BundledObjects.read(OBJECT), OBJECT, LoadOptions.defaults().withVariable("target_tgid", targetTgid));
         try {
             obj.program("produce").attach();
             return new YieldProducer(obj);
@@ -59,20 +55,5 @@ public final class YieldProducer implements AutoCloseable {
     @Override
     public void close() {
         object.close();
-    }
-
-    /** The object is a class path resource; the loader reads files. */
-    private static Path extract() {
-        try (InputStream in = YieldProducer.class.getClassLoader().getResourceAsStream(OBJECT)) {
-            if (in == null) {
-                throw new IllegalStateException(OBJECT + " is missing from the class path: build the samples module");
-            }
-            Path tmp = Files.createTempFile("backpressure_producer", ".bpf.o");
-            tmp.toFile().deleteOnExit();
-            Files.write(tmp, in.readAllBytes());
-            return tmp;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot extract " + OBJECT, e);
-        }
     }
 }

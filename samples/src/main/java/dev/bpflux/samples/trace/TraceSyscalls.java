@@ -1,5 +1,6 @@
 package dev.bpflux.samples.trace;
 
+import dev.bpflux.sys.Capabilities;
 import dev.bpflux.load.BpfObject;
 import dev.bpflux.load.LoadOptions;
 import dev.bpflux.load.ObjectProgram;
@@ -8,14 +9,11 @@ import dev.bpflux.reactor.metrics.StreamMetrics;
 import dev.bpflux.reactor.ringbuf.RingBufferOptions;
 import dev.bpflux.reactor.ringbuf.RingBufferReceiver;
 import dev.bpflux.reactor.ringbuf.RingBufferSource;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import dev.bpflux.samples.BundledObjects;
 import dev.bpflux.samples.DurationConverter;
+import dev.bpflux.samples.SampleCommandLine;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,7 +23,8 @@ import reactor.core.publisher.Flux;
  * Streams syscall events live: loads {@code bpf/syscall_trace.bpf.o} when the stream is
  * subscribed, attaches its tracepoint programs, and prints pid, thread, comm, syscall and
  * arguments as they come. Ctrl-C, {@code --count} or {@code --duration} end the stream, which
- * detaches and closes everything. Needs root.
+ * detaches and closes everything. Needs root: without it, one line says so and the exit status is 1;
+ * invalid options exit with 2.
  *
  * <pre>
  *   samples/bin/trace-syscalls --pid 1234 --duration 10s
@@ -36,6 +35,9 @@ import reactor.core.publisher.Flux;
         description = "Print syscalls live, streamed from BPF tracepoints through a ring buffer.")
 public final class TraceSyscalls implements Callable<Integer> {
     static final String OBJECT = "bpf/syscall_trace.bpf.o";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--pid", description = "only this process (tgid); 0 for all (default)")
     int pid;
@@ -52,11 +54,31 @@ public final class TraceSyscalls implements Callable<Integer> {
     boolean other = true;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new TraceSyscalls()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line {@link #main} runs. */
+    static CommandLine commandLine() {
+        return SampleCommandLine.of(new TraceSyscalls());
     }
 
     @Override
     public Integer call() {
+        if (pid < 0) {
+            throw SampleCommandLine.usage(spec, "--pid must be a process id, or 0 for all processes, not " + pid);
+        }
+        if (count <= 0) {
+            throw SampleCommandLine.usage(spec, "--count must be at least 1, not " + count);
+        }
+        if (duration != null && (duration.isNegative() || duration.isZero())) {
+            throw SampleCommandLine.usage(spec, "--duration must be positive, not " + duration);
+        }
+        if (!Capabilities.hasBpfPrivileges()) {
+            // Said before loading: the load's own EPERM would come after the loader's warnings.
+            spec.commandLine().getErr().println("trace-syscalls: needs root, or CAP_BPF and CAP_PERFMON"
+                    + " (CAP_SYS_ADMIN before Linux 5.8), to load and attach its tracepoint programs");
+            return 1;
+        }
         Flux<SyscallEvent> events = events(pid, (int) ProcessHandle.current().pid(), other);
         if (count != Long.MAX_VALUE) {
             events = events.take(count);
@@ -90,7 +112,7 @@ public final class TraceSyscalls implements Callable<Integer> {
     }
 
     private static RingBufferSource open(int filterPid, int excludePid, boolean traceOther, StreamMetrics metrics) {
-        BpfObject obj = BpfObject.load(extract(), LoadOptions.defaults()
+        BpfObject obj = BpfObject.load(BundledObjects.read(OBJECT), OBJECT, LoadOptions.defaults()
                 .withVariable("filter_pid", filterPid)
                 .withVariable("exclude_pid", excludePid)
                 .withVariable("trace_other", traceOther));
@@ -113,21 +135,6 @@ public final class TraceSyscalls implements Callable<Integer> {
         } catch (RuntimeException e) {
             obj.close();
             throw e;
-        }
-    }
-
-    /** The object is a class path resource; the loader reads files. */
-    private static Path extract() {
-        try (InputStream in = TraceSyscalls.class.getClassLoader().getResourceAsStream(OBJECT)) {
-            if (in == null) {
-                throw new IllegalStateException(OBJECT + " is missing from the class path: build the samples module");
-            }
-            Path tmp = Files.createTempFile("syscall_trace", ".bpf.o");
-            tmp.toFile().deleteOnExit();
-            Files.write(tmp, in.readAllBytes());
-            return tmp;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot extract " + OBJECT, e);
         }
     }
 }

@@ -4,14 +4,47 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpflux.testing.KernelTest;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 @KernelTest
 class TraceSyscallsKernelTest {
+
+    /**
+     * A sample killed while running (no JVM exit hooks) must leave no copy of its object behind. Copies that
+     * were there before (other runs of older code share /tmp) do not count.
+     */
+    @Test
+    void theObjectIsLoadedFromMemoryNotFromATemporaryFile() throws Exception {
+        Set<Path> before = extractedCopies();
+        SyscallEvent first = TraceSyscalls.events(0, 0, true)
+                .take(1)
+                .doOnNext(e -> {
+                    Set<Path> now = extractedCopies();
+                    now.removeAll(before);
+                    assertEquals(Set.of(), now, "objects extracted to /tmp while streaming");
+                })
+                .blockLast(Duration.ofSeconds(60));
+        assertTrue(first != null && first.pid() > 0);
+    }
+
+    private static Set<Path> extractedCopies() {
+        try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return files.filter(f -> f.getFileName().toString().startsWith("syscall_trace"))
+                    .collect(Collectors.toCollection(HashSet::new));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     @Test
     void streamsTheOpenatOfATracedProcess() throws Exception {
