@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * One kernel-side syscall stream for all HTTP clients. {@code publish().refCount(1, grace)}: the
@@ -45,6 +46,9 @@ public class SharedSyscallStream {
                     loads.incrementAndGet();
                     return TraceSyscalls.events(0, self, traceOther, options);
                 })
+                // Loading and attaching the object takes milliseconds to seconds: never on the
+                // event loop of the request that happened to subscribe first.
+                .subscribeOn(Schedulers.boundedElastic())
                 // after the cancel returned, i.e. after the ring was unmapped and the object closed
                 .doFinally(signal -> closes.incrementAndGet())
                 .publish()
