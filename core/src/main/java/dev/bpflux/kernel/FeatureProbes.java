@@ -10,6 +10,7 @@ import dev.bpflux.sys.Capabilities;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.OwnedFd;
+import dev.bpflux.sys.PageSize;
 import dev.bpflux.sys.PerfEventAttr;
 import dev.bpflux.sys.PerfEvents;
 import java.nio.ByteBuffer;
@@ -114,7 +115,7 @@ public final class FeatureProbes {
             case RINGBUF, USER_RINGBUF -> {
                 key = 0;
                 value = 0;
-                max = 4096 * 4; // a power-of-2 multiple of the page size
+                max = PageSize.VALUE * 4; // a power-of-2 multiple of the page size
             }
             case QUEUE, STACK, BLOOM_FILTER -> key = 0;
             case STACK_TRACE -> value = 8;

@@ -117,7 +117,14 @@ public final class KernelConfigSource {
         return found;
     }
 
+    /** A kernel config is ~300 KB (gzip'd ~60 KB); anything past this is not one (or a gzip bomb). */
+    static final int MAX_CONFIG_BYTES = 16 << 20;
+
     static String readText(Path p) throws IOException {
+        // A FIFO would block the open, a device never end: only regular files (/proc/config.gz is one).
+        if (!Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).isRegularFile()) {
+            throw new IOException(p + " is not a regular file; a kernel config is read from a regular file");
+        }
         try (InputStream raw = Files.newInputStream(p)) {
             InputStream in = new java.io.BufferedInputStream(raw, 1 << 16);
             in.mark(2);
@@ -128,7 +135,14 @@ public final class KernelConfigSource {
                 in = new GZIPInputStream(in, 1 << 16);
             }
             ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 18);
-            in.transferTo(out);
+            byte[] chunk = new byte[1 << 16];
+            for (int n; (n = in.read(chunk)) > 0; ) {
+                if (out.size() + n > MAX_CONFIG_BYTES) {
+                    throw new IOException(p + " holds more than " + (MAX_CONFIG_BYTES >> 20)
+                            + " MiB of text (decompressed); that is not a kernel config");
+                }
+                out.write(chunk, 0, n);
+            }
             return out.toString(StandardCharsets.UTF_8);
         }
     }

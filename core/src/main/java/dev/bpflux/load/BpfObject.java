@@ -13,6 +13,7 @@ import dev.bpflux.sys.OwnedFd;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -189,13 +190,15 @@ public final class BpfObject implements AutoCloseable {
     public synchronized void pinAll(Path dir) {
         checkOpen();
         Map<Path, Consumer<Path>> planned = new LinkedHashMap<>();
+        Map<Path, String> owners = new HashMap<>();
         for (ObjectProgram p : programs.values()) {
-            planned.put(PinTransaction.path(dir, p.name(), "program '" + p.name() + "' of " + spec.name()), p::pin);
+            String what = "program '" + p.name() + "' of " + spec.name();
+            plan(planned, owners, PinTransaction.path(dir, p.name(), what), what, p::pin);
         }
         Path mapDir = dir.resolve("maps");
         for (Map.Entry<String, BpfMap> m : maps.entrySet()) {
-            planned.put(PinTransaction.path(mapDir, pinName(m.getKey()), "map '" + m.getKey() + "' of " + spec.name()),
-                    m.getValue()::pin);
+            String what = "map '" + m.getKey() + "' of " + spec.name();
+            plan(planned, owners, PinTransaction.path(mapDir, pinName(m.getKey()), what), what, m.getValue()::pin);
         }
         PinTransaction made = new PinTransaction();
         try {
@@ -207,6 +210,17 @@ public final class BpfObject implements AutoCloseable {
             throw e;
         }
         pins.adopt(made);
+    }
+
+    /** Two names that become one pin file (maps {@code a.b} and {@code a_b}) would lose one pin silently. */
+    static void plan(Map<Path, Consumer<Path>> planned, Map<Path, String> owners, Path path, String what,
+            Consumer<Path> pin) {
+        String other = owners.putIfAbsent(path, what);
+        if (other != null) {
+            throw new BpfException(what + " and " + other + " would both be pinned at " + path
+                    + " (bpffs names cannot hold a dot, so dots become '_'); pin them yourself under names of your choice");
+        }
+        planned.put(path, pin);
     }
 
     /**

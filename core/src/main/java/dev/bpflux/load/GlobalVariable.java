@@ -94,8 +94,15 @@ public final class GlobalVariable {
         return ByteBuffer.wrap(read()).order(ByteOrder.LITTLE_ENDIAN);
     }
 
-    /** Writes {@code value}, exactly {@link #size()} bytes, little-endian. */
+    /**
+     * Writes {@code value}, exactly {@link #size()} bytes, little-endian, checked against the
+     * variable's BTF type as before load (a {@code bool} takes 0 or 1 only).
+     */
     public void write(byte[] value) {
+        write(new VariableValue.Raw(value));
+    }
+
+    private void store(byte[] value) {
         owner.checkOpen();
         if (section.readOnly()) {
             throw new BpfException("global '" + name() + "' is in " + section.name() + ", which is frozen after load; "
@@ -121,7 +128,8 @@ public final class GlobalVariable {
      * variable, its C type and the value.
      */
     public void write(VariableValue value) {
-        write(VariableValueParser.encode(owner.spec().btf().orElse(null), section.name(), variable, value));
+        owner.checkOpen();
+        store(VariableValueParser.encode(owner.spec().btf().orElse(null), section.name(), variable, value));
     }
 
     /** {@link #write(VariableValue)} of text parsed by the variable's type, e.g. {@code "0x10"} or {@code "true"}. */
@@ -129,12 +137,14 @@ public final class GlobalVariable {
         write(new VariableValue.Text(text));
     }
 
+    /** Writes a 64-bit integer, checked against the variable's type (width, signedness, range). */
     public void writeLong(long v) {
-        write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v).array());
+        write(new VariableValue.Integral(v, 64));
     }
 
+    /** Writes a 32-bit integer, checked against the variable's type (width, signedness, range). */
     public void writeInt(int v) {
-        write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(v).array());
+        write(new VariableValue.Integral(v, 32));
     }
 
     @Override

@@ -1,12 +1,13 @@
 package dev.bpflux.map;
 
-import dev.bpflux.kernel.Memlock;
+import dev.bpflux.sys.Memlock;
 import dev.bpflux.obj.MapType;
 
 import com.sun.jna.Memory;
 import dev.bpflux.BpfException;
 import dev.bpflux.BpfNotSupportedException;
 import dev.bpflux.kernel.FeatureProbes;
+import dev.bpflux.kernel.KernelVersion;
 import dev.bpflux.kernel.PossibleCpus;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
@@ -97,9 +98,17 @@ public class BpfMap implements AutoCloseable {
 
     private static RuntimeException createFailure(MapDefinition def, int errno) {
         String op = "BPF_MAP_CREATE of " + def.type().kernelName() + " '" + def.name() + "'";
-        if (errno == Errno.EINVAL && !FeatureProbes.system().mapType(def.type())) {
+        if ((errno == Errno.EINVAL || errno == Errno.E2BIG) && !FeatureProbes.system().mapType(def.type())
+                && FeatureProbes.system().mapTypeErrno(def.type()) != Errno.EPERM) {
             return new BpfNotSupportedException(def.type().kernelName(),
                     "map type " + def.type().kernelName() + " needs Linux " + def.type().since() + " or later",
+                    SyscallErrors.plain(op, errno, null));
+        }
+        String unknownField = errno == Errno.E2BIG ? attributeTooNew(def) : null;
+        if (unknownField != null) {
+            // bpf(2) answers E2BIG when bytes past the attr it knows are non-zero (bpf_check_uarg_tail_zero).
+            return new BpfNotSupportedException(unknownField, unknownField + " is set for map '" + def.name()
+                    + "' but this kernel (" + KernelVersion.current().release() + ") does not know the attribute",
                     SyscallErrors.plain(op, errno, null));
         }
         String unset = MapType.unsetSizes(def.type(), def.maxEntries(), def.valueSize());
@@ -116,6 +125,18 @@ public class BpfMap implements AutoCloseable {
             default -> null;
         };
         return SyscallErrors.exception(op, errno, hint);
+    }
+
+    /** The attribute field set in {@code def} that the running kernel is too old to know, with its version. */
+    private static String attributeTooNew(MapDefinition def) {
+        KernelVersion k = KernelVersion.current();
+        if (def.mapExtra() != 0 && !k.atLeast(5, 16)) {
+            return "map_extra (Linux 5.16)";
+        }
+        if (def.btfVmlinuxValueTypeId() != 0 && !k.atLeast(5, 6)) {
+            return "btf_vmlinux_value_type_id (Linux 5.6)";
+        }
+        return null;
     }
 
     /**

@@ -1,6 +1,6 @@
 package dev.bpflux.prog;
 
-import dev.bpflux.kernel.Memlock;
+import dev.bpflux.sys.Memlock;
 import dev.bpflux.obj.ProgramType;
 import dev.bpflux.obj.AttachType;
 

@@ -27,9 +27,10 @@ public final class BpfFilesystem {
      * the privilege to mount this does nothing and the pin reports the kernel's refusal.
      */
     public static void mountIfMissing(Bpf bpf, Path path) {
-        if (!path.toAbsolutePath().normalize().startsWith(DEFAULT_MOUNT) || !Files.isDirectory(DEFAULT_MOUNT)
-                || holds(bpf, DEFAULT_MOUNT) || !Capabilities.hasBpfPrivileges()) {
-            return;
+        Path absolute = path.toAbsolutePath().normalize();
+        if (!absolute.startsWith(DEFAULT_MOUNT) || !Files.isDirectory(DEFAULT_MOUNT)
+                || holds(bpf, nearestExisting(absolute)) || !Capabilities.hasBpfPrivileges()) {
+            return; // a bpffs mounted below /sys/fs/bpf, or over it, is never hidden by another mount
         }
         synchronized (BpfFilesystem.class) {
             if (holds(bpf, DEFAULT_MOUNT)) {
@@ -46,6 +47,13 @@ public final class BpfFilesystem {
                         + "); mount it yourself: mount -t bpf bpf " + DEFAULT_MOUNT);
             }
         }
+    }
+
+    private static Path nearestExisting(Path p) {
+        while (p.getParent() != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        return p;
     }
 
     /** {@link #mountIfMissing(Bpf, Path)} through the real kernel. */

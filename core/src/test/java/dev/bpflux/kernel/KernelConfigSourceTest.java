@@ -88,4 +88,24 @@ class KernelConfigSourceTest {
         Path d = Files.createDirectory(dir.resolve("a-directory"));
         assertThrows(dev.bpflux.BpfException.class, () -> KernelConfigSource.system().withFile(d).read());
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void aFifoOrAGzipBombIsRefusedNotReadForever(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("config-fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        IOException e = assertThrows(IOException.class, () -> KernelConfigSource.readText(fifo));
+        assertTrue(e.getMessage().contains("is not a regular file"), e.getMessage());
+
+        // 64 MiB of zeros, gzip'd to ~64 KiB: a config is ~300 KB.
+        Path bomb = dir.resolve("config.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(bomb))) {
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) {
+                out.write(zeros);
+            }
+        }
+        e = assertThrows(IOException.class, () -> KernelConfigSource.readText(bomb));
+        assertTrue(e.getMessage().contains("MiB of text (decompressed); that is not a kernel config"), e.getMessage());
+    }
 }

@@ -37,4 +37,18 @@ class PinTransactionTest {
                     + ": its name " + c[1]), e.getMessage());
         }
     }
+
+    @Test
+    void twoNamesThatBecomeOnePinFileAreRefusedBeforeAnythingIsPinned() {
+        java.util.Map<Path, java.util.function.Consumer<Path>> planned = new java.util.LinkedHashMap<>();
+        java.util.Map<Path, String> owners = new java.util.HashMap<>();
+        Path at = Path.of("/sys/fs/bpf/x/maps/a_b");
+        BpfObject.plan(planned, owners, at, "map 'a.b' of o.bpf.o", p -> { });
+        dev.bpflux.BpfException e = org.junit.jupiter.api.Assertions.assertThrows(dev.bpflux.BpfException.class,
+                () -> BpfObject.plan(planned, owners, at, "map 'a_b' of o.bpf.o", p -> { }));
+        org.junit.jupiter.api.Assertions.assertEquals("map 'a_b' of o.bpf.o and map 'a.b' of o.bpf.o would both be "
+                + "pinned at /sys/fs/bpf/x/maps/a_b (bpffs names cannot hold a dot, so dots become '_'); pin them "
+                + "yourself under names of your choice", e.getMessage());
+        org.junit.jupiter.api.Assertions.assertEquals(1, planned.size());
+    }
 }

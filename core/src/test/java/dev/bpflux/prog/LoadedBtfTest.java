@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.bpflux.BpfSyscallException;
-import dev.bpflux.kernel.Memlock;
+import dev.bpflux.sys.Memlock;
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.map.MapDefinition;
 import dev.bpflux.obj.MapType;

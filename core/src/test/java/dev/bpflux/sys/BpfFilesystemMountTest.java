@@ -20,7 +20,7 @@ class BpfFilesystemMountTest {
     void pinningUnderTheDefaultDirectoryMountsBpffsWhenMissing() throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                "umount -l /sys/fs/bpf 2>/dev/null; exec \"$0\" -cp \"$1\" \"$2\"",
+                "while umount -l /sys/fs/bpf 2>/dev/null; do :; done; exec \"$0\" -cp \"$1\" \"$2\"",
                 java, System.getProperty("java.class.path"), PinInFreshNamespace.class.getName())
                 .redirectErrorStream(true).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child did not finish");

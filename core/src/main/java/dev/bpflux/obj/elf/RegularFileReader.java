@@ -31,6 +31,7 @@ public final class RegularFileReader {
      * {@code maxBytes}; {@code what} says what the file should be in errors ("BPF object").
      */
     public static byte[] read(Path path, long maxBytes, String what) {
+        maxBytes = Math.min(maxBytes, Integer.MAX_VALUE - 8); // one Java array holds the file
         String file = path.toString();
         BasicFileAttributes attrs;
         try {

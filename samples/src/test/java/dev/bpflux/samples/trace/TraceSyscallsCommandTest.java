@@ -15,7 +15,7 @@ import picocli.CommandLine;
  * trace-syscalls' command line: invalid options and missing privileges give one line and a non-zero exit.
  * The timeout ends a run that was not refused: as root an accepted command traces until stopped.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+@Timeout(value = 300, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class TraceSyscallsCommandTest {
     record Result(int exit, String out, String err) {
     }

@@ -1,8 +1,6 @@
-package dev.bpflux.kernel;
+package dev.bpflux.sys;
 
 import com.sun.jna.LastErrorException;
-import dev.bpflux.sys.Errno;
-import dev.bpflux.sys.SystemCalls;
 
 /**
  * Before 5.11 BPF maps and programs were charged to RLIMIT_MEMLOCK (64 KiB by default), so
@@ -20,7 +18,7 @@ public final class Memlock {
     /**
      * As libbpf does before its first map or program: on kernels before 5.11, raises RLIMIT_MEMLOCK
      * once per process, quietly. Without CAP_SYS_RESOURCE the limit stays, and the EPERM that
-     * follows carries the memlock hint ({@link dev.bpflux.sys.SyscallErrors#permissionHint()}).
+     * follows carries the memlock hint ({@link SyscallErrors#permissionHint()}).
      */
     public static void raiseOnceForOldKernels() {
         if (attempted) {
@@ -39,7 +37,7 @@ public final class Memlock {
      * Returns whether it changed anything.
      */
     public static boolean raiseForOldKernels() {
-        if (KernelVersion.current().atLeast(5, 11)) {
+        if (!SyscallErrors.kernelOlderThan("5.11")) {
             return false;
         }
         try {
