@@ -176,9 +176,11 @@ class ObjectMapsTest {
         BpfException e = assertThrows(BpfException.class,
                 () -> BpfObject.load(MAPS, LoadOptions.defaults().withMaxEntries("nope", 1)));
         assertTrue(e.getMessage().contains("no map 'nope'"), e.getMessage());
+        // A Java long that fits the u32 is taken (as C would convert it); one that does not is refused.
         e = assertThrows(BpfException.class,
-                () -> BpfObject.load(MAPS, LoadOptions.defaults().withVariable("target_tgid", 1L)));
-        assertTrue(e.getMessage().contains("it is 4 bytes"), e.getMessage());
+                () -> BpfObject.load(MAPS, LoadOptions.defaults().withVariable("target_tgid", 1L << 40)));
+        assertTrue(e.getMessage().startsWith("cannot set global 'target_tgid'"), e.getMessage());
+        assertTrue(e.getMessage().contains("1099511627776"), e.getMessage());
         assertNull(BpfObjectSpec.read(MAPS).program("nope").orElse(null));
     }
 
