@@ -64,6 +64,10 @@ class SyscallSseKernelTest {
             };
     private static final Duration GRACE = Duration.ofMillis(300);
     private static final int CLIENT_BUFFER = 256;
+    /** The kernel matrix's emulated guests run 10-50x slower: a quarter of the clients, five times the bounds. */
+    private static final boolean GUEST = System.getenv("BPFLUX_KERNEL_MATRIX") != null;
+    private static final int CLIENTS_DIVISOR = GUEST ? 4 : 1;
+    private static final int SLOWER = GUEST ? 5 : 1;
 
     // one application for the class: it starts in about 3 s here, 35 s in an emulated guest
     private static ConfigurableApplicationContext app;
@@ -227,10 +231,10 @@ class SyscallSseKernelTest {
         try {
             List<Future<?>> clients = new ArrayList<>();
             // the stalled ones first: they keep the object loaded through the rest
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < 20 / CLIENTS_DIVISOR; i++) {
                 clients.add(pool.submit(() -> stalled.add(stalledClient())));
             }
-            for (int i = 0; i < 200; i++) {
+            for (int i = 0; i < 200 / CLIENTS_DIVISOR; i++) {
                 int kind = i % 4;
                 clients.add(pool.submit(() -> {
                     switch (kind) {
@@ -246,7 +250,7 @@ class SyscallSseKernelTest {
                 }));
             }
             for (Future<?> c : clients) {
-                c.get(30, TimeUnit.SECONDS);
+                c.get(30L * SLOWER, TimeUnit.SECONDS);
             }
             long loadMillis = (System.nanoTime() - started) / 1_000_000;
             Set<Integer> loaded = programIdsOfThisProcess();
@@ -258,17 +262,18 @@ class SyscallSseKernelTest {
                 reset(s);
             }
             long reset = System.nanoTime();
-            await(Duration.ofSeconds(20), () -> kernelProgramIds().stream().noneMatch(loaded::contains),
+            await(Duration.ofSeconds(20L * SLOWER), () -> kernelProgramIds().stream().noneMatch(loaded::contains),
                     () -> "the programs " + loaded + " leave the kernel once every client is gone; still there: "
                             + kernelProgramIds().stream().filter(loaded::contains).toList() + ", " + stats());
             long goneMillis = (System.nanoTime() - reset) / 1_000_000;
             SyscallSseController.Stats after = stats();
             Thread.sleep(1000); // syscalls go on: a ring still read would show in received
             SyscallSseController.Stats later = stats();
-            System.out.printf("load: 20 stalled clients (reset after the rest), 100 fast (%d served, %d KiB read), 50"
-                    + " reset and 50 closed right after their request, in %d ms; during: %s; programs %s gone from"
+            System.out.printf("load: %d stalled clients (reset after the rest), %d fast (%d served, %d KiB read), %d"
+                    + " reset and %d closed right after their request, in %d ms; during: %s; programs %s gone from"
                     + " the kernel %d ms after the last reset; after: %s; 1 s later received %d; %d ms in all%n",
-                    fastServed.get(), fastBytes.get() / 1024, loadMillis, during, loaded, goneMillis, after,
+                    20 / CLIENTS_DIVISOR, 100 / CLIENTS_DIVISOR, fastServed.get(), fastBytes.get() / 1024,
+                    50 / CLIENTS_DIVISOR, 50 / CLIENTS_DIVISOR, loadMillis, during, loaded, goneMillis, after,
                     later.received(), (System.nanoTime() - started) / 1_000_000);
             assertEquals(0, after.clients(), after.toString());
             assertEquals(after.objectLoads(), after.objectCloses(), after.toString());
@@ -280,6 +285,40 @@ class SyscallSseKernelTest {
             syscalls.descendants().forEach(ProcessHandle::destroy);
             syscalls.destroy();
         }
+    }
+
+    /**
+     * A client whose filter matches nothing gets no event, so its response headers are never
+     * written; it resets its connection. Its subscription must end, and with it the object and its
+     * programs. (Netty sees this reset by itself: this passes without the {@code connectionClosed}
+     * fix too. The leak that fix closes needs the reset to land while the headers are being written,
+     * a race only the load test above meets.)
+     */
+    @Test
+    void aQuietClientThatResetsEndsItsSubscription() throws Exception {
+        SyscallSseController.Stats before = idle();
+        Socket quiet = new Socket("127.0.0.1", port);
+        Set<Integer> loaded;
+        try {
+            quiet.getOutputStream().write(request("/syscalls?comm=no-such-command"));
+            await(Duration.ofSeconds(60L * SLOWER), () -> stats().clients() == 1
+                    && stats().objectLoads() == before.objectLoads() + 1, "the quiet client is subscribed");
+            await(Duration.ofSeconds(20L * SLOWER), () -> {
+                try {
+                    return programIdsOfThisProcess().size() == 6;
+                } catch (IOException e) {
+                    return false;
+                }
+            }, "the object's six programs are loaded");
+            loaded = programIdsOfThisProcess();
+        } finally {
+            reset(quiet);
+        }
+        await(Duration.ofSeconds(20L * SLOWER), () -> stats().clients() == 0
+                        && stats().objectCloses() == before.objectCloses() + 1,
+                () -> "the reset client's subscription ends and the object closes: " + stats());
+        await(Duration.ofSeconds(20L * SLOWER), () -> kernelProgramIds().stream().noneMatch(loaded::contains),
+                () -> "the programs " + loaded + " leave the kernel");
     }
 
     /** Issue 10, finding 2: the stream shows every process's syscalls, so by default only loopback. */
