@@ -3,7 +3,7 @@ package dev.bpflux.kernel;
 import com.sun.jna.Memory;
 import dev.bpflux.obj.MapType;
 import dev.bpflux.obj.AttachType;
-import dev.bpflux.prog.Assembler;
+import dev.bpflux.obj.Assembler;
 import dev.bpflux.obj.ProgramType;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.Capabilities;

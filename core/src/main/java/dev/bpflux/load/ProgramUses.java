@@ -149,7 +149,7 @@ public record ProgramUses(ProgramSpec program, Instructions insns, List<MapSpec>
         AttachTargets.Target t = AttachTargets.resolve(program);
         try {
             dev.bpflux.prog.ProgramLoadRequest.Builder req = dev.bpflux.prog.ProgramLoadRequest.builder(
-                            program.type(), dev.bpflux.prog.Assembler.returnImm(0))
+                            program.type(), dev.bpflux.obj.Assembler.returnImm(0))
                     .name(program.name()).license("GPL")
                     .expectedAttachType(program.expectedAttachType().orElse(null))
                     .attachBtfId(t.btfId())

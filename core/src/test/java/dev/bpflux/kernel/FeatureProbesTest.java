@@ -8,7 +8,7 @@ import dev.bpflux.obj.MapType;
 import dev.bpflux.sys.Errno;
 import java.util.ArrayList;
 import java.util.List;
-import dev.bpflux.prog.Assembler;
+import dev.bpflux.obj.Assembler;
 import dev.bpflux.obj.ProgramType;
 import dev.bpflux.testing.KernelRequirements;
 import dev.bpflux.testing.KernelTest;

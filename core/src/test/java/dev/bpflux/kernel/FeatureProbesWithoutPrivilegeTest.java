@@ -7,7 +7,7 @@ import com.sun.jna.LastErrorException;
 import dev.bpflux.kernel.FeatureProbes.Support;
 import dev.bpflux.obj.MapType;
 import dev.bpflux.obj.ProgramType;
-import dev.bpflux.prog.Assembler;
+import dev.bpflux.obj.Assembler;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.SystemCalls;

@@ -8,7 +8,7 @@ import dev.bpflux.map.BpfMap;
 import dev.bpflux.map.MapDefinition;
 import dev.bpflux.obj.MapType;
 import dev.bpflux.prog.BpfProgram;
-import dev.bpflux.prog.Assembler;
+import dev.bpflux.obj.Assembler;
 import dev.bpflux.prog.ProgramLoadRequest;
 import dev.bpflux.obj.ProgramType;
 import dev.bpflux.testing.KernelTest;

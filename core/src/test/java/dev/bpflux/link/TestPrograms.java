@@ -1,16 +1,16 @@
 package dev.bpflux.link;
 
-import static dev.bpflux.prog.Assembler.R0;
-import static dev.bpflux.prog.Assembler.R1;
-import static dev.bpflux.prog.Assembler.R10;
-import static dev.bpflux.prog.Assembler.R2;
-import static dev.bpflux.prog.Assembler.R7;
+import static dev.bpflux.obj.Assembler.R0;
+import static dev.bpflux.obj.Assembler.R1;
+import static dev.bpflux.obj.Assembler.R10;
+import static dev.bpflux.obj.Assembler.R2;
+import static dev.bpflux.obj.Assembler.R7;
 
 import dev.bpflux.map.BpfMap;
 import dev.bpflux.map.MapCodec;
 import dev.bpflux.map.MapDefinition;
 import dev.bpflux.obj.MapType;
-import dev.bpflux.prog.Assembler;
+import dev.bpflux.obj.Assembler;
 import dev.bpflux.sys.SyscallTrigger;
 import java.util.Locale;
 

@@ -1,5 +1,6 @@
 package dev.bpflux.prog;
 
+import dev.bpflux.obj.Assembler;
 import dev.bpflux.testing.TestPins;
 import dev.bpflux.obj.ProgramType;
 

@@ -1,4 +1,4 @@
-package dev.bpflux.prog;
+package dev.bpflux.obj;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
