@@ -16,6 +16,7 @@ import dev.bpflux.sys.BpfFilesystem;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.MappedMemory;
 import dev.bpflux.sys.OwnedFd;
+import dev.bpflux.sys.PageSize;
 import dev.bpflux.sys.SyscallErrors;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -149,8 +150,10 @@ public class BpfMap implements AutoCloseable {
         MapType t = def.type();
         String limit = t.sizeLimitBroken(def.keySize(), def.valueSize());
         if (limit == null) {
-            limit = t.isArray() || t.name().contains("HASH")
-                    ? "array and hash values must stay under 4 MiB (KMALLOC_MAX_SIZE with 4 KiB pages)"
+            // KMALLOC_MAX_SIZE is 1024 pages (MAX_PAGE_ORDER 10): 4 MiB with 4 KiB pages.
+            limit = t.isArray() || t.isHash()
+                    ? "array and hash values must stay under " + ((long) PageSize.VALUE << 10 >> 20)
+                            + " MiB (KMALLOC_MAX_SIZE, 1024 pages of " + PageSize.VALUE + " bytes)"
                     : "see the map type's limits in the kernel's map_alloc_check";
         }
         return "a size is over the kernel's limit for " + t.kernelName() + ": key size " + def.keySize()

@@ -112,12 +112,16 @@ public enum MapType {
         if (isPerCpu() && ((valueSize + 7L) & ~7L) > MAX_PERCPU_VALUE_SIZE) {
             return "per-CPU values may be at most " + MAX_PERCPU_VALUE_SIZE + " bytes (PCPU_MIN_UNIT_SIZE)";
         }
-        boolean hash = this == HASH || this == LRU_HASH || this == PERCPU_HASH || this == LRU_PERCPU_HASH
-                || this == HASH_OF_MAPS;
-        if (hash && keySize > MAX_HASH_KEY_SIZE) {
+        if (isHash() && keySize > MAX_HASH_KEY_SIZE) {
             return "hash keys may be at most " + MAX_HASH_KEY_SIZE + " bytes (MAX_BPF_STACK)";
         }
         return null;
+    }
+
+    /** The hash table types (kernel/bpf/hashtab.c), which share its key and value limits. */
+    public boolean isHash() {
+        return this == HASH || this == LRU_HASH || this == PERCPU_HASH || this == LRU_PERCPU_HASH
+                || this == HASH_OF_MAPS;
     }
 
     /** Whether every key in [0, max_entries) always exists (no delete, no BPF_NOEXIST). */

@@ -16,6 +16,9 @@ public final class Capabilities {
     static final int CAP_PERFMON = 38;
     static final int CAP_BPF = 39;
 
+    /** What bpf(2) needs of a process for loading and attaching, in the one wording every message uses. */
+    public static final String BPF_PRIVILEGES = "root, or CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN before Linux 5.8)";
+
     private Capabilities() {
     }
 

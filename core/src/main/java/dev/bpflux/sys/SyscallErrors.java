@@ -71,7 +71,7 @@ public final class SyscallErrors {
                     + "the cause: a security policy on this machine (an LSM such as SELinux, AppArmor or the BPF LSM, "
                     + "kernel lockdown, seccomp, or a container or sandbox policy) refused it" + memlock;
         }
-        return "run as root, or grant CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN on kernels before 5.8)" + memlock;
+        return "this needs " + Capabilities.BPF_PRIVILEGES + memlock;
     }
 
     /** As {@link #exception(String, int, String)} but never a permission exception (e.g. EACCES from the verifier). */

@@ -1,5 +1,6 @@
 package dev.bpflux.load.compat;
 
+import dev.bpflux.sys.Capabilities;
 import dev.bpflux.BpfException;
 import dev.bpflux.kernel.FeatureProbes;
 import dev.bpflux.kernel.KernelBtfs;
@@ -281,8 +282,7 @@ public final class CompatibilityCheck {
     /** A probe the kernel refused for want of privilege: no verdict, and this process cannot load it either. */
     private static CompatibilityReason notProbed(String subject, String what) {
         return new CompatibilityReason(Kind.PROBE_NEEDS_PRIVILEGE, subject, "could not probe " + what
-                + ": the kernel refused the probe with EPERM; needs CAP_BPF/root (CAP_BPF with CAP_PERFMON, or"
-                + " CAP_SYS_ADMIN): run as root for a verdict");
+                + ": the kernel refused the probe with EPERM; a verdict needs " + Capabilities.BPF_PRIVILEGES);
     }
 
     private static boolean usesTrampoline(ProgramSpec p) {

@@ -75,8 +75,8 @@ public final class TraceSyscalls implements Callable<Integer> {
         }
         if (!Capabilities.hasBpfPrivileges()) {
             // Said before loading: the load's own EPERM would come after the loader's warnings.
-            spec.commandLine().getErr().println("trace-syscalls: needs root, or CAP_BPF and CAP_PERFMON"
-                    + " (CAP_SYS_ADMIN before Linux 5.8), to load and attach its tracepoint programs");
+            spec.commandLine().getErr().println("trace-syscalls: needs " + Capabilities.BPF_PRIVILEGES
+                    + ", to load and attach its tracepoint programs");
             return 1;
         }
         Flux<SyscallEvent> events = events(pid, (int) ProcessHandle.current().pid(), other);
