@@ -55,14 +55,6 @@ class PinningTest {
         }
     }
 
-    /** Every path under {@code dir}, relative to it: what a test compares before and after. */
-    static Set<String> tree(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString())
-                    .collect(Collectors.toCollection(TreeSet::new));
-        }
-    }
-
     static BpfMap u64Array(int maxEntries) {
         return BpfMap.create(MapDefinition.builder(MapType.ARRAY).keySize(4).valueSize(8).maxEntries(maxEntries)
                 .name("test_pin").build());
@@ -101,12 +93,12 @@ class PinningTest {
         try (BpfMap decoy = u64Array(1)) {
             decoy.pin(root.resolve("pwnd"));
         }
-        Set<String> before = tree(root);
+        Set<String> before = TestPins.tree(root);
         BpfException e = assertThrows(BpfException.class,
                 () -> BpfObject.load(spec, LoadOptions.defaults().withPinDirectory(pinDir)).close());
         assertTrue(e.getMessage().contains("map '" + HOSTILE_MAP + "' of hostile_pin_names.bpf.o")
                 && e.getMessage().contains(pinDir.toString()), e.getMessage());
-        assertEquals(before, tree(root));
+        assertEquals(before, TestPins.tree(root));
     }
 
     @Test
@@ -117,11 +109,11 @@ class PinningTest {
         BpfObjectSpec spec = hostileCopy(Map.of("hostileprg1", HOSTILE_PROGRAM));
         try (BpfObject obj = BpfObject.load(spec, LoadOptions.defaults().withPinDirectory(byName))) {
             assertEquals(HOSTILE_PROGRAM, obj.programs().get(0).name());
-            Set<String> before = tree(root);
+            Set<String> before = TestPins.tree(root);
             BpfException e = assertThrows(BpfException.class, () -> obj.pinAll(pinDir));
             assertTrue(e.getMessage().contains("program '" + HOSTILE_PROGRAM + "' of hostile_pin_names.bpf.o")
                     && e.getMessage().contains(pinDir.toString()), e.getMessage());
-            assertEquals(before, tree(root), "nothing pinned, no maps/ directory made");
+            assertEquals(before, TestPins.tree(root), "nothing pinned, no maps/ directory made");
         }
     }
 
@@ -131,12 +123,12 @@ class PinningTest {
                 .maxEntries(2).name("other").build())) {
             other.pin(root.resolve("pinned_third"));
         }
-        Set<String> before = tree(root);
+        Set<String> before = TestPins.tree(root);
         // pinned_first and pinned_second are created and pinned before pinned_third meets the conflict.
         BpfException e = assertThrows(BpfException.class, () -> BpfObject.load(PINS,
                 LoadOptions.defaults().withPinDirectory(root).withProgramsToLoad("count_runs")).close());
         assertTrue(e.getMessage().contains(root.resolve("pinned_third").toString()), e.getMessage());
-        assertEquals(before, tree(root));
+        assertEquals(before, TestPins.tree(root));
         assertEquals(Set.of("pinned_third"), before);
     }
 
@@ -149,7 +141,7 @@ class PinningTest {
         }
         assertThrows(BpfVerifierException.class, () -> BpfObject.load(PINS,
                 LoadOptions.defaults().withPinDirectory(root).withProgramsToLoad("rejected")).close());
-        assertEquals(Set.of("pinned_first"), tree(root), "pinned_second and pinned_third were removed");
+        assertEquals(Set.of("pinned_first"), TestPins.tree(root), "pinned_second and pinned_third were removed");
         try (BpfMap kept = BpfMap.openPinned(root.resolve("pinned_first"))) {
             assertEquals(reusedId, kept.info().id());
         }
@@ -160,13 +152,13 @@ class PinningTest {
         Path fresh = root.resolve("fresh");
         assertThrows(BpfVerifierException.class, () -> BpfObject.load(PINS,
                 LoadOptions.defaults().withPinDirectory(fresh).withProgramsToLoad("rejected")).close());
-        assertEquals(Set.of(), tree(root), "the directory made for the pins is gone with them");
+        assertEquals(Set.of(), TestPins.tree(root), "the directory made for the pins is gone with them");
 
         try (BpfObject obj = BpfObject.load(PINS,
                 LoadOptions.defaults().withPinDirectory(fresh).withProgramsToLoad("count_runs"))) {
-            assertEquals(Set.of("fresh", "fresh/pinned_first", "fresh/pinned_second", "fresh/pinned_third"), tree(root));
+            assertEquals(Set.of("fresh", "fresh/pinned_first", "fresh/pinned_second", "fresh/pinned_third"), TestPins.tree(root));
         }
-        assertEquals(4, tree(root).size(), "pins outlive the object");
+        assertEquals(4, TestPins.tree(root).size(), "pins outlive the object");
 
         Path deep = root.resolve("missing/deeper");
         BpfException e = assertThrows(BpfException.class, () -> BpfObject.load(PINS,
@@ -184,14 +176,14 @@ class PinningTest {
         }
         try (BpfObject obj = BpfObject.load(PINS,
                 LoadOptions.defaults().withPinDirectory(byName).withProgramsToLoad("count_runs"))) {
-            Set<String> before = tree(root);
+            Set<String> before = TestPins.tree(root);
             // count_runs and maps/pinned_first are pinned before maps/pinned_second meets the conflict.
             BpfException e = assertThrows(BpfException.class, () -> obj.pinAll(pinDir));
             assertTrue(e.getMessage().contains(pinDir.resolve("maps/pinned_second").toString()), e.getMessage());
-            assertEquals(before, tree(root));
+            assertEquals(before, TestPins.tree(root));
 
             obj.unpinAll();
-            assertEquals(Set.of("pinned", "pinned/maps", "pinned/maps/pinned_second"), tree(root),
+            assertEquals(Set.of("pinned", "pinned/maps", "pinned/maps/pinned_second"), TestPins.tree(root),
                     "the by-name pins and the directory the load made are gone; the foreign pin stays");
         }
     }
@@ -205,7 +197,7 @@ class PinningTest {
         try (BpfObject obj = BpfObject.load(spec, LoadOptions.defaults().withPinDirectory(root))) {
             BpfException e = assertThrows(BpfException.class, () -> obj.pinAll(pinDir));
             assertTrue(e.getMessage().contains(pinDir.resolve("hostile.pr1").toString()), e.getMessage());
-            assertEquals(Set.of("hostile_map13"), tree(root));
+            assertEquals(Set.of("hostile_map13"), TestPins.tree(root));
         }
     }
 
@@ -216,13 +208,13 @@ class PinningTest {
                 LoadOptions.defaults().withPinDirectory(pinDir).withProgramsToLoad("count_runs")).close());
         assertTrue(e.getMessage().contains(notBpffs + " is not on a BPF filesystem (bpffs)")
                 && e.getMessage().contains("mount -t bpf bpf /sys/fs/bpf"), e.getMessage());
-        assertEquals(Set.of(), tree(notBpffs));
+        assertEquals(Set.of(), TestPins.tree(notBpffs));
 
         try (BpfObject obj = BpfObject.load(PINS,
                 LoadOptions.defaults().withPinDirectory(root).withProgramsToLoad("count_runs"))) {
             e = assertThrows(BpfException.class, () -> obj.pinAll(pinDir));
             assertTrue(e.getMessage().contains(notBpffs + " is not on a BPF filesystem (bpffs)"), e.getMessage());
-            assertEquals(Set.of(), tree(notBpffs), "no maps/ directory left behind");
+            assertEquals(Set.of(), TestPins.tree(notBpffs), "no maps/ directory left behind");
             e = assertThrows(BpfException.class, () -> obj.pinAll(notBpffs));
             assertTrue(e.getMessage().contains(notBpffs + " is not on a BPF filesystem (bpffs)"), e.getMessage());
         }

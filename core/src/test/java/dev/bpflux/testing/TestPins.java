@@ -15,6 +15,14 @@ public final class TestPins {
      * reuse) nor a concurrent run's. bpffs is mounted first when the machine booted without it, as
      * bpflux itself does before pinning.
      */
+    /** Every path under {@code dir}, relative to it: what a pin test compares before and after. */
+    public static java.util.Set<String> tree(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString())
+                    .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+        }
+    }
+
     public static Path newDirectory(String prefix) throws IOException {
         BpfFilesystem.mountIfMissing(BpfFilesystem.DEFAULT_MOUNT);
         return Files.createTempDirectory(BpfFilesystem.DEFAULT_MOUNT, prefix);

@@ -1,5 +1,6 @@
 package dev.bpflux.samples.cli;
 
+import dev.bpflux.testing.TestPins;
 import dev.bpflux.sys.BpfFilesystem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -276,25 +277,18 @@ class BpfluxCommandTest {
                     .maxEntries(1).name("other").build())) {
                 other.pin(pinDir.resolve("maps/pinned_second"));
             }
-            Set<String> before = tree(root);
+            Set<String> before = TestPins.tree(root);
             // The load pins three maps by name under by-name/ (made for them); --pin then pins the
             // program and pinned_first before pinned_second meets the existing pin.
             Result r = run("load", CORPUS.resolve("pins.bpf.o").toString(), "--program", "count_runs",
                     "--pin-root", root.resolve("by-name").toString(), "--pin", pinDir.toString());
             assertEquals(1, r.exit(), r.err());
             assertTrue(r.err().contains(pinDir.resolve("maps/pinned_second") + " already exists"), r.err());
-            assertEquals(before, tree(root));
+            assertEquals(before, TestPins.tree(root));
         } finally {
             try (Stream<Path> s = Files.walk(root)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
-        }
-    }
-
-    static Set<String> tree(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString())
-                    .collect(Collectors.toCollection(TreeSet::new));
         }
     }
 
