@@ -40,8 +40,8 @@ class HostileInputTest {
         }
     }
 
-    /** Decode every type and resolve sizes and names, as the loader will. */
-    private static void walk(Btf btf) {
+    /** Decode every type and resolve sizes and names, as the loader will (also used by {@link ParserFuzzTest}). */
+    static void walk(Btf btf) {
         for (int id = btf.firstTypeId(); id < btf.nextTypeId(); id++) {
             try {
                 btf.type(id);
