@@ -73,7 +73,7 @@ public final class ElfFile {
         int phnum = Short.toUnsignedInt(b.getShort(56));
         int shentsize = Short.toUnsignedInt(b.getShort(58));
         long shnum = Short.toUnsignedInt(b.getShort(60));
-        int shstrndx = Short.toUnsignedInt(b.getShort(62));
+        long shstrndx = Short.toUnsignedInt(b.getShort(62));
 
         // Section headers.
         List<long[]> raw = new ArrayList<>();
@@ -87,9 +87,10 @@ public final class ElfFile {
                 shnum = b.getLong((int) shoff + 32);
             }
             if (shstrndx == 0xffff && shoff + SHDR_SIZE <= size) {
-                shstrndx = b.getInt((int) shoff + 40);
+                // SHN_XINDEX: the real index is section 0's sh_link, a u32
+                shstrndx = Integer.toUnsignedLong(b.getInt((int) shoff + 40));
             }
-            if (shnum > (size - shoff) / SHDR_SIZE) {
+            if (shnum < 0 || shnum > (size - shoff) / SHDR_SIZE) {
                 throw error(null, shoff, shnum + " section headers do not fit in the file");
             }
             for (int i = 0; i < shnum; i++) {
@@ -107,7 +108,7 @@ public final class ElfFile {
                 throw error(null, 62, "section name table index " + shstrndx + " out of range (" + raw.size()
                         + " sections)");
             }
-            long[] s = raw.get(shstrndx);
+            long[] s = raw.get((int) shstrndx);
             shstr = sectionBytes("section #" + shstrndx, s);
         }
         List<ElfSection> secs = new ArrayList<>(raw.size());

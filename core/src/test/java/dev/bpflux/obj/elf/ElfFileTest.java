@@ -6,6 +6,7 @@ import dev.bpflux.obj.ObjectCorpus;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -169,6 +170,16 @@ class ElfFileTest {
         assertTrue(msg(farShoff).contains("outside"));
         BpfObjectException e = assertThrows(BpfObjectException.class, () -> ElfFile.parse(notElf, "x.o"));
         assertEquals("x.o", e.file());
+    }
+
+    /** Found by ParserFuzzTest.objectSpec: an extended (SHN_XINDEX) name table index read as a negative int. */
+    @Test
+    void extendedSectionNameIndexIsUnsigned() throws Exception {
+        byte[] elf = Files.readAllBytes(ObjectCorpus.seed("ksym_prog_active_xdp.bpf.o"));
+        ByteBuffer b = ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort(62, (short) 0xffff); // e_shstrndx = SHN_XINDEX
+        b.putInt((int) b.getLong(40) + 40, 0xc0000000); // section 0's sh_link: 3221225472
+        assertTrue(msg(elf).contains("section name table index 3221225472 out of range"), msg(elf));
     }
 
     private static String msg(byte[] b) {
