@@ -494,6 +494,7 @@ final class ObjectParser {
 
     private List<DataSectionSpec> readDataSections() {
         List<DataSectionSpec> out = new ArrayList<>();
+        long total = 0;
         for (ElfSection s : elf.sections()) {
             if (!isDataSectionName(s.name()) || !s.isAlloc()
                     || (s.type() != ElfSection.SHT_PROGBITS && s.type() != ElfSection.SHT_NOBITS)) {
@@ -502,6 +503,13 @@ final class ObjectParser {
             if (s.size() > MAX_DATA_SECTION) {
                 throw error(s.name(), -1, "data section of " + s.size() + " bytes exceeds the " + MAX_DATA_SECTION
                         + "-byte limit (no kernel accepts array map values this large)");
+            }
+            // A .bss costs no file bytes, so without a total a small file could ask for gigabytes.
+            total += s.size();
+            if (total > MAX_DATA_SECTION) {
+                throw error(s.name(), -1, "data sections take " + total + " bytes together, over the "
+                        + MAX_DATA_SECTION + "-byte limit for one object (no kernel accepts array map values this "
+                        + "large)");
             }
             int size = (int) s.size();
             byte[] bytes = s.type() == ElfSection.SHT_NOBITS ? new byte[size] : s.bytes();

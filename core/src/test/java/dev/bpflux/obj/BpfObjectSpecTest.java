@@ -443,4 +443,19 @@ class BpfObjectSpecTest {
         spec.programs().forEach(p -> all.add(p.function()));
         return all;
     }
+
+    /** Found by ParserFuzzTest.objectSpec: .bss sections cost no file bytes, so a 2 KB file allocated 221 MiB. */
+    @Test
+    void dataSectionsTogetherAreCapped() throws Exception {
+        byte[] obj = Files.readAllBytes(ObjectCorpus.obj("globals.bpf.o"));
+        ElfFile elf = ElfFile.parse(obj, "globals.bpf.o");
+        ByteBuffer b = ByteBuffer.wrap(obj).order(ByteOrder.LITTLE_ENDIAN);
+        for (String name : List.of(".bss", ".data")) {
+            int header = (int) (b.getLong(40) + 64L * elf.section(name).orElseThrow().index());
+            b.putInt(header + 4, ElfSection.SHT_NOBITS);
+            b.putLong(header + 32, 40L << 20); // 40 MiB each: under the per-section limit, over the total
+        }
+        BpfObjectException e = assertThrows(BpfObjectException.class, () -> BpfObjectSpec.parse(obj, "big.o"));
+        assertTrue(e.getMessage().contains("data sections take 8388612") && e.getMessage().contains("bytes together, over the 67108864-byte limit"), e.getMessage());
+    }
 }
