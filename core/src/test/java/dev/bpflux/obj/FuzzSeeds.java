@@ -142,7 +142,8 @@ final class FuzzSeeds {
             for (int s = 0; s < subs.size(); s++) {
                 CoreSubject sub = subs.get(s);
                 Path other = objs.get(s % objs.size());
-                Files.write(dir.resolve("subject" + s + "-self"), coreInput(s, sub.records(), bytes(sub.btf().rawBytes())));
+                Files.write(dir.resolve("subject" + s + "-self"),
+                        coreInput(s, sub.records(), bytes(sub.btf().rawBytes())));
                 Files.write(dir.resolve("subject" + s + "-" + other.getFileName()),
                         coreInput(s, sub.records(), section(other, ".BTF")));
             }
