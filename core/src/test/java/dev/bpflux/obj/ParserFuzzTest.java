@@ -215,9 +215,22 @@ class ParserFuzzTest {
 
     /**
      * Runs {@code parse}, letting {@code allowed} (null: nothing) end it, and fails on a wrapped
-     * exception or an allocation over {@link #MAX_ALLOCATION}.
+     * exception or an allocation over {@link #MAX_ALLOCATION}. An input over the limit is parsed a
+     * second time before it counts: the first input to reach a class pays for loading it, and while
+     * fuzzing for Jazzer instrumenting it (hundreds of MiB on the same thread).
      */
     private static void within(Class<? extends BpfException> allowed, Runnable parse) {
+        long used = allocatedBy(allowed, parse);
+        if (used > MAX_ALLOCATION) {
+            used = allocatedBy(allowed, parse);
+        }
+        if (used > MAX_ALLOCATION) {
+            throw new AssertionError("parsing allocated " + (used >> 20) + " MiB (limit " + (MAX_ALLOCATION >> 20)
+                    + " MiB)");
+        }
+    }
+
+    private static long allocatedBy(Class<? extends BpfException> allowed, Runnable parse) {
         long before = THREADS.getCurrentThreadAllocatedBytes();
         try {
             parse.run();
@@ -230,10 +243,6 @@ class ParserFuzzTest {
                         + e.getMessage(), e.getCause());
             }
         }
-        long used = THREADS.getCurrentThreadAllocatedBytes() - before;
-        if (used > MAX_ALLOCATION) {
-            throw new AssertionError("parsing allocated " + (used >> 20) + " MiB (limit " + (MAX_ALLOCATION >> 20)
-                    + " MiB)");
-        }
+        return THREADS.getCurrentThreadAllocatedBytes() - before;
     }
 }
