@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
@@ -59,9 +59,10 @@ class RingBufferSoakKernelTest {
     }
 
     @Test
-    @Disabled("issue 10 soak finding, fails until RingBufferReader is fixed: lost cancels leak reader threads, "
-            + "fds and mappings (and keep the ring map alive after close); a ring subscription made while the "
-            + "previous one's reader is still running reads the same records again")
+    // Issue 10 soak finding, fails until RingBufferReader is fixed: lost cancels leak reader threads, fds and
+    // mappings (and keep the ring map alive after close); a ring subscription made while the previous one's
+    // reader is still running reads the same records again. Tagged "soak": not in `mvn verify` until then.
+    @Tag("soak")
     void subscribersJoiningCancellingAndFailingAtRandomLeaveNothingBehind() throws Exception {
         try (RingBufferProducer warmUp = RingBufferProducer.create(RING_BYTES, 500)) {
             // the loader keeps per-process descriptors (kernel BTF, probes) from its first load
@@ -123,7 +124,7 @@ class RingBufferSoakKernelTest {
      * still mapped (its epoll fd, eventfd and two mappings).
      */
     @Test
-    @Disabled("issue 10 soak finding, fails until RingBufferReader is fixed: about 1 cancel in 200 is lost")
+    @Tag("soak") // issue 10 soak finding: about 1 cancel in 200 is lost; not in `mvn verify` until fixed
     void cancellingASharedStreamWhileItConnectsLeavesNoReaderBehind() throws Exception {
         try (RingBufferProducer producer = RingBufferProducer.create(RING_BYTES, 500)) {
             long fds = ProcessResources.openFds();
