@@ -13,6 +13,8 @@ import dev.bpflux.sys.OwnedFd;
 import dev.bpflux.sys.PageSize;
 import dev.bpflux.sys.PerfEventAttr;
 import dev.bpflux.sys.PerfEvents;
+import dev.bpflux.sys.SystemCalls;
+import java.lang.ref.SoftReference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
@@ -34,6 +37,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class FeatureProbes {
     private static final FeatureProbes SYSTEM = new FeatureProbes(Bpf.system());
+    /** Probes of other doors; softly held, as a value holding its weak key would keep it forever. */
+    private static final Map<SystemCalls, SoftReference<FeatureProbes>> BY_DOOR = new WeakHashMap<>();
     private static final int BPF_F_NO_PREALLOC = 1;
     private static final int BPF_F_MMAPABLE = 1 << 10;
 
@@ -78,6 +83,25 @@ public final class FeatureProbes {
     /** Probes of the running kernel. */
     public static FeatureProbes system() {
         return SYSTEM;
+    }
+
+    /**
+     * Probes through {@code bpf}'s door: the shared {@link #system()} ones for the real kernel, else
+     * one cache per door (a fault-injecting door must not answer for the real one, nor the reverse).
+     */
+    public static FeatureProbes of(Bpf bpf) {
+        if (bpf.calls() == SYSTEM.bpf.calls()) {
+            return SYSTEM;
+        }
+        synchronized (BY_DOOR) {
+            SoftReference<FeatureProbes> ref = BY_DOOR.get(bpf.calls());
+            FeatureProbes probes = ref == null ? null : ref.get();
+            if (probes == null) {
+                probes = new FeatureProbes(bpf);
+                BY_DOOR.put(bpf.calls(), new SoftReference<>(probes));
+            }
+            return probes;
+        }
     }
 
     /**
@@ -335,7 +359,7 @@ public final class FeatureProbes {
                         PerfEventAttr pattr = new PerfEventAttr()) {
                     pattr.type(PerfEventAttr.PERF_TYPE_SOFTWARE).config(PerfEventAttr.PERF_COUNT_SW_CPU_CLOCK)
                             .samplePeriod(1_000_000_000L).flags(PerfEventAttr.FLAG_DISABLED);
-                    try (OwnedFd event = PerfEvents.open(pattr, -1, 0, -1, 0, "probe event");
+                    try (OwnedFd event = PerfEvents.open(bpf.calls(), pattr, -1, 0, -1, 0, "probe event");
                             BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
                         attr.progFd(progFd.fd()).targetFd(event.fd()).attachType(AttachType.PERF_EVENT.value())
                                 .perfEventCookie(1);

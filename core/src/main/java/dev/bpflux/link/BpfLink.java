@@ -2,6 +2,7 @@ package dev.bpflux.link;
 
 import com.sun.jna.Memory;
 import dev.bpflux.BpfNotSupportedException;
+import dev.bpflux.prog.BpfProgram;
 import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.BpfAttr;
 import dev.bpflux.sys.BpfCommand;
@@ -50,30 +51,40 @@ public class BpfLink implements AutoCloseable {
         return bpfLink;
     }
 
-    /** Creates a BPF link with BPF_LINK_CREATE; {@code what} names it. */
-    static OwnedFd create(BpfAttr.LinkCreate attr, String what, String hint) {
-        return Bpf.system().callForFd(attr, what, hint);
+    /** Creates a BPF link of {@code prog} with BPF_LINK_CREATE, through the program's door; {@code what} names it. */
+    static OwnedFd create(BpfProgram prog, BpfAttr.LinkCreate attr, String what, String hint) {
+        return Bpf.of(prog.fd()).callForFd(attr, what, hint);
     }
 
     /** Pins the link at {@code path} in bpffs (BPF_OBJ_PIN): the attachment then outlives this process. */
     public void pin(Path path) {
         requireBpfLink("pinning");
-        BpfFilesystem.pin(Bpf.system(), fd, path);
+        BpfFilesystem.pin(Bpf.of(fd), fd, path);
     }
 
     /** Opens a link pinned at {@code path} (BPF_OBJ_GET); closing it does not detach while the pin exists. */
     public static BpfLink openPinned(Path path) {
+        return openPinned(Bpf.system(), path);
+    }
+
+    /** As {@link #openPinned(Path)} through {@code bpf}'s door. */
+    public static BpfLink openPinned(Bpf bpf, Path path) {
         try (BpfAttr.Obj attr = new BpfAttr.Obj(BpfCommand.BPF_OBJ_GET)) {
             attr.pathname(path.toString());
-            return new BpfLink(Bpf.system().callForFd(attr, "link pinned at " + path, null), true, List.of());
+            return new BpfLink(bpf.callForFd(attr, "link pinned at " + path, null), true, List.of());
         }
     }
 
     /** Opens the link with kernel id {@code id} (BPF_LINK_GET_FD_BY_ID, 5.8). */
     public static BpfLink fromId(int id) {
+        return fromId(Bpf.system(), id);
+    }
+
+    /** As {@link #fromId(int)} through {@code bpf}'s door. */
+    public static BpfLink fromId(Bpf bpf, int id) {
         try (BpfAttr.GetFdById attr = new BpfAttr.GetFdById(BpfCommand.BPF_LINK_GET_FD_BY_ID)) {
             attr.id(id);
-            return new BpfLink(Bpf.system().callForFd(attr, "link id " + id, null), true, List.of());
+            return new BpfLink(bpf.callForFd(attr, "link id " + id, null), true, List.of());
         }
     }
 
@@ -84,7 +95,7 @@ public class BpfLink implements AutoCloseable {
         try (Memory m = new Memory(LinkInfo.SIZE); BpfAttr.InfoByFd attr = new BpfAttr.InfoByFd()) {
             m.clear();
             attr.bpfFd(fd.fd()).info(m, LinkInfo.SIZE);
-            Bpf.system().call(attr);
+            Bpf.of(fd).call(attr);
             return new LinkInfo(m.getInt(0), m.getInt(4), m.getInt(8));
         }
     }
@@ -97,7 +108,7 @@ public class BpfLink implements AutoCloseable {
         requireBpfLink("BPF_LINK_DETACH");
         try (BpfAttr.LinkDetach attr = new BpfAttr.LinkDetach()) {
             attr.linkFd(fd.fd());
-            int r = Bpf.system().tryCall(attr);
+            int r = Bpf.of(fd).tryCall(attr);
             if (r == -Errno.EINVAL) {
                 throw new BpfNotSupportedException("BPF_LINK_DETACH", "needs Linux 5.9 or later",
                         SyscallErrors.plain("BPF_LINK_DETACH of " + fd.what(), Errno.EINVAL, null));

@@ -30,18 +30,18 @@ public final class CgroupLink extends BpfLink {
 
     /** Attaches {@code prog} to cgroup directory {@code cgroup} at hook {@code attachType}. */
     public static CgroupLink attach(BpfProgram prog, Path cgroup, AttachType attachType) {
-        try (OwnedFd dir = openCgroup(cgroup); BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
+        try (OwnedFd dir = openCgroup(prog.fd().calls(), cgroup); BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
             attr.progFd(prog.fd().fd()).targetFd(dir.fd()).attachType(attachType.value());
             String what = "cgroup link (" + attachType.kernelName() + ") of " + prog.fd().what() + " on " + cgroup;
-            return new CgroupLink(create(attr, what, "cgroup links need Linux 5.7 and a cgroup v2 directory; the "
+            return new CgroupLink(create(prog, attr, what, "cgroup links need Linux 5.7 and a cgroup v2 directory; the "
                     + "program type must match " + attachType.kernelName()), cgroup, attachType);
         }
     }
 
-    /** Opens a cgroup directory read-only for attaching. */
-    static OwnedFd openCgroup(Path cgroup) {
+    /** Opens a cgroup directory read-only for attaching, through {@code sys}. */
+    static OwnedFd openCgroup(SystemCalls sys, Path cgroup) {
         try {
-            return OwnedFd.adopt(SystemCalls.linux().open(cgroup.toString(), O_RDONLY | O_DIRECTORY), "cgroup " + cgroup);
+            return OwnedFd.adopt(sys.open(cgroup.toString(), O_RDONLY | O_DIRECTORY), "cgroup " + cgroup, sys);
         } catch (LastErrorException e) {
             throw SyscallErrors.exception("open of cgroup directory " + cgroup, e.getErrorCode(), null);
         }

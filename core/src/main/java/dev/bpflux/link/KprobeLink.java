@@ -61,7 +61,7 @@ public final class KprobeLink extends PerfEventLink {
                 attr.config(1L << ProbePmu.retprobeBit(PMU, "kprobe"));
             }
             try {
-                event = PerfEvents.open(attr, -1, 0, -1, 0, what);
+                event = PerfEvents.open(prog.fd().calls(), attr, -1, 0, -1, 0, what);
             } catch (BpfSyscallException e) {
                 if (e.errno() == Errno.ENOENT || e.errno() == Errno.EINVAL) {
                     throw new BpfException("cannot probe kernel function " + symbol + ": it does not exist, is "

@@ -57,10 +57,10 @@ public class PerfEventLink extends BpfLink {
             try (BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
                 attr.progFd(prog.fd().fd()).targetFd(event.fd()).attachType(AttachType.PERF_EVENT.value())
                         .perfEventCookie(cookie);
-                int r = Bpf.system().tryCall(attr);
+                int r = Bpf.of(prog.fd()).tryCall(attr);
                 if (r >= 0) {
                     linkSupported = Boolean.TRUE;
-                    OwnedFd link = OwnedFd.adopt(r, "perf link of " + what);
+                    OwnedFd link = OwnedFd.adopt(r, "perf link of " + what, prog.fd().calls());
                     try {
                         PerfEvents.enable(event); // a no-op for events opened enabled; needed for disabled ones
                     } catch (RuntimeException e) {

@@ -33,7 +33,7 @@ public final class ProgAttachment implements AutoCloseable {
 
     /** Attaches {@code prog} to cgroup directory {@code cgroup}. */
     public static ProgAttachment attachToCgroup(BpfProgram prog, Path cgroup, AttachType attachType, int flags) {
-        OwnedFd dir = CgroupLink.openCgroup(cgroup);
+        OwnedFd dir = CgroupLink.openCgroup(prog.fd().calls(), cgroup);
         try {
             return attach(prog, dir, attachType, flags);
         } catch (RuntimeException e) {
@@ -50,7 +50,7 @@ public final class ProgAttachment implements AutoCloseable {
     public static ProgAttachment attach(BpfProgram prog, OwnedFd target, AttachType attachType, int flags) {
         try (BpfAttr.ProgAttach attr = new BpfAttr.ProgAttach(BpfCommand.BPF_PROG_ATTACH)) {
             attr.targetFd(target.fd()).attachBpfFd(prog.fd().fd()).attachType(attachType.value()).attachFlags(flags);
-            Bpf.system().call(attr, "check that the program type matches " + attachType.kernelName()
+            Bpf.of(prog.fd()).call(attr, "check that the program type matches " + attachType.kernelName()
                     + " and the flags agree with programs already attached");
         }
         return new ProgAttachment(target, prog.fd().dup(), attachType);
@@ -68,7 +68,7 @@ public final class ProgAttachment implements AutoCloseable {
         }
         try (BpfAttr.ProgAttach attr = new BpfAttr.ProgAttach(BpfCommand.BPF_PROG_DETACH)) {
             attr.targetFd(target.fd()).attachBpfFd(program.fd()).attachType(attachType.value());
-            Bpf.system().call(attr);
+            Bpf.of(program).call(attr);
         } finally {
             program.close();
             target.close();

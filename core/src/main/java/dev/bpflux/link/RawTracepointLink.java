@@ -28,7 +28,7 @@ public final class RawTracepointLink extends BpfLink {
     public static RawTracepointLink attach(BpfProgram prog, String name, long cookie) {
         try (BpfAttr.RawTracepointOpen attr = new BpfAttr.RawTracepointOpen()) {
             attr.name(name).progFd(prog.fd().fd()).cookie(cookie);
-            int r = Bpf.system().tryCall(attr);
+            int r = Bpf.of(prog.fd()).tryCall(attr);
             if (r < 0) {
                 String hint = switch (-r) {
                     case Errno.ENOENT -> "there is no raw tracepoint named '" + name + "' in this kernel";
@@ -40,7 +40,7 @@ public final class RawTracepointLink extends BpfLink {
                         + " on '" + name + "'", -r, hint);
             }
             return new RawTracepointLink(dev.bpflux.sys.OwnedFd.adopt(r, "raw tracepoint link " + name + " of "
-                    + prog.fd().what()), name);
+                    + prog.fd().what(), prog.fd().calls()), name);
         }
     }
 

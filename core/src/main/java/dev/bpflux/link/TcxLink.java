@@ -37,13 +37,13 @@ public final class TcxLink extends BpfLink {
     }
 
     public static TcxLink attach(BpfProgram prog, String ifname, Direction direction) {
-        return attach(prog, XdpLink.interfaceIndex(ifname), direction);
+        return attach(prog, XdpLink.interfaceIndex(prog.fd().calls(), ifname), direction);
     }
 
     public static TcxLink attach(BpfProgram prog, int ifindex, Direction direction) {
         try (BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
             attr.progFd(prog.fd().fd()).targetIfindex(ifindex).attachType(direction.attachType.value());
-            int r = Bpf.system().tryCall(attr);
+            int r = Bpf.of(prog.fd()).tryCall(attr);
             String what = "tcx " + direction.name().toLowerCase(java.util.Locale.ROOT) + " link of " + prog.fd().what()
                     + " on ifindex " + ifindex;
             if (r == -Errno.EINVAL && !dev.bpflux.kernel.KernelVersion.current().atLeast(6, 6)) {
@@ -54,7 +54,7 @@ public final class TcxLink extends BpfLink {
                 throw SyscallErrors.exception("BPF_LINK_CREATE of " + what, -r,
                         -r == Errno.EINVAL ? "tcx needs a SCHED_CLS program" : null);
             }
-            return new TcxLink(OwnedFd.adopt(r, what), ifindex, direction);
+            return new TcxLink(OwnedFd.adopt(r, what, prog.fd().calls()), ifindex, direction);
         }
     }
 

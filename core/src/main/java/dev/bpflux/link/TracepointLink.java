@@ -36,7 +36,7 @@ public final class TracepointLink extends PerfEventLink {
         OwnedFd event;
         try (PerfEventAttr attr = new PerfEventAttr()) {
             attr.type(PerfEventAttr.PERF_TYPE_TRACEPOINT).config(id);
-            event = PerfEvents.open(attr, -1, 0, -1, 0, "tracepoint " + category + "/" + name);
+            event = PerfEvents.open(prog.fd().calls(), attr, -1, 0, -1, 0, "tracepoint " + category + "/" + name);
         }
         try {
             return new TracepointLink(attachTo(prog, event, cookie), category, name);

@@ -46,9 +46,9 @@ public final class TracingLink extends BpfLink {
             if (cookie != 0) {
                 attr.tracingCookie(cookie);
             }
-            int r = Bpf.system().tryCall(attr);
+            int r = Bpf.of(prog.fd()).tryCall(attr);
             if (r >= 0) {
-                return new TracingLink(OwnedFd.adopt(r, what));
+                return new TracingLink(OwnedFd.adopt(r, what, prog.fd().calls()));
             }
             boolean old = r == -Errno.EINVAL && cookie == 0;
             if (!old) {
@@ -64,7 +64,7 @@ public final class TracingLink extends BpfLink {
     static TracingLink attachWithRawTracepointOpen(BpfProgram prog, String what) {
         try (BpfAttr.RawTracepointOpen attr = new BpfAttr.RawTracepointOpen()) {
             attr.progFd(prog.fd().fd());
-            return new TracingLink(Bpf.system().callForFd(attr, what, null));
+            return new TracingLink(Bpf.of(prog.fd()).callForFd(attr, what, null));
         }
     }
 }

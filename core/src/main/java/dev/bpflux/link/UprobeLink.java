@@ -69,7 +69,7 @@ public final class UprobeLink extends PerfEventLink {
             }
             try {
                 // One process on any CPU, or every process (pid -1) through CPU 0's event.
-                event = PerfEvents.open(attr, pid >= 0 ? pid : -1, pid >= 0 ? -1 : 0, -1, 0, what);
+                event = PerfEvents.open(prog.fd().calls(), attr, pid >= 0 ? pid : -1, pid >= 0 ? -1 : 0, -1, 0, what);
             } catch (BpfSyscallException e) {
                 if (e.errno() == Errno.ESRCH) {
                     throw new BpfException("cannot attach " + what + ": no process " + pid, e);

@@ -64,7 +64,7 @@ public final class UprobeMultiLink extends BpfLink {
             attr.progFd(prog.fd().fd()).attachType(AttachType.TRACE_UPROBE_MULTI.value())
                     .uprobeMulti(binary.toAbsolutePath().toString(), offs, null, cookies == null ? null : cks,
                             offsets.length, returnProbes ? BPF_F_UPROBE_MULTI_RETURN : 0, Math.max(pid, 0));
-            int r = Bpf.system().tryCall(attr);
+            int r = Bpf.of(prog.fd()).tryCall(attr);
             if (r < 0) {
                 if (r == -Errno.EINVAL && !dev.bpflux.kernel.KernelVersion.current().atLeast(6, 6)) {
                     throw new BpfNotSupportedException("uprobe_multi links", "need Linux 6.6 or later",
@@ -76,7 +76,7 @@ public final class UprobeMultiLink extends BpfLink {
                 throw SyscallErrors.exception("BPF_LINK_CREATE of " + what, -r, -r == Errno.EINVAL
                         ? "the program must be loaded with expected attach type BPF_TRACE_UPROBE_MULTI" : null);
             }
-            return new UprobeMultiLink(OwnedFd.adopt(r, what), binary, offsets);
+            return new UprobeMultiLink(OwnedFd.adopt(r, what, prog.fd().calls()), binary, offsets);
         }
     }
 

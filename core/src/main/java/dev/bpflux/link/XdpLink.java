@@ -29,7 +29,7 @@ public final class XdpLink extends BpfLink {
 
     /** Attaches to interface {@code ifname} (e.g. {@code "lo"}) with mode {@code flags}. */
     public static XdpLink attach(BpfProgram prog, String ifname, int flags) {
-        return attach(prog, interfaceIndex(ifname), flags);
+        return attach(prog, interfaceIndex(prog.fd().calls(), ifname), flags);
     }
 
     /** Attaches to the interface with index {@code ifindex}. */
@@ -37,15 +37,15 @@ public final class XdpLink extends BpfLink {
         try (BpfAttr.LinkCreate attr = new BpfAttr.LinkCreate()) {
             attr.progFd(prog.fd().fd()).targetIfindex(ifindex).attachType(AttachType.XDP.value()).flags(flags);
             String what = "XDP link of " + prog.fd().what() + " on ifindex " + ifindex;
-            return new XdpLink(create(attr, what, "XDP links need Linux 5.9; EBUSY means another XDP program is "
+            return new XdpLink(create(prog, attr, what, "XDP links need Linux 5.9; EBUSY means another XDP program is "
                     + "attached to this interface in the same mode; EINVAL may mean the program is not XDP"), ifindex);
         }
     }
 
-    /** The index of network interface {@code name}. */
-    static int interfaceIndex(String name) {
+    /** The index of network interface {@code name}, asked through {@code sys}. */
+    static int interfaceIndex(SystemCalls sys, String name) {
         try {
-            return SystemCalls.linux().ifNameToIndex(name);
+            return sys.ifNameToIndex(name);
         } catch (LastErrorException e) {
             throw new BpfException("no network interface named '" + name + "' (" + Errno.name(e.getErrorCode()) + ")");
         }

@@ -8,6 +8,7 @@ import dev.bpflux.obj.ProgramType;
 import dev.bpflux.kernel.KernelBtfs;
 import dev.bpflux.obj.core.TargetBtf;
 import dev.bpflux.obj.btf.BtfKind;
+import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.OwnedFd;
 
 /**
@@ -23,7 +24,7 @@ final class AttachTargets {
     record Target(int btfId, OwnedFd moduleBtf) {
     }
 
-    static Target resolve(ProgramSpec p) {
+    static Target resolve(Bpf bpf, ProgramSpec p) {
         String target = p.attachTarget();
         if (target.isEmpty()) {
             throw new BpfException("program '" + p.name() + "' (" + p.sectionName() + ") needs an attach target in "
@@ -52,7 +53,7 @@ final class AttachTargets {
                         throw new BpfException("program '" + p.name() + "': target " + name + " is in module "
                                 + module + ", whose kernel BTF object id is unknown");
                     }
-                    return new Target(id, LoaderFacts.btfObject(t.btfObjectId()));
+                    return new Target(id, LoaderFacts.btfObject(bpf, t.btfObjectId()));
                 }
             }
         }

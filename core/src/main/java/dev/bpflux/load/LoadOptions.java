@@ -5,6 +5,7 @@ import dev.bpflux.obj.ProgramSpec;
 import dev.bpflux.obj.ProgramType;
 import dev.bpflux.obj.VariableValue;
 import dev.bpflux.obj.VariableValueParser;
+import dev.bpflux.sys.SystemCalls;
 
 import java.nio.file.Path;
 import java.util.Collections;
@@ -32,7 +33,7 @@ public final class LoadOptions {
     public static final Path DEFAULT_PIN_DIRECTORY = Path.of("/sys/fs/bpf");
 
     private static final LoadOptions DEFAULTS = new LoadOptions(Map.of(), Map.of(), Set.of(), Set.of(),
-            DEFAULT_PIN_DIRECTORY, 0, null, Map.of(), null, Map.of(), Map.of());
+            DEFAULT_PIN_DIRECTORY, 0, null, Map.of(), null, Map.of(), Map.of(), SystemCalls.linux());
 
     private final Map<String, Integer> maxEntries;
     private final Map<String, VariableValue> variables;
@@ -45,12 +46,15 @@ public final class LoadOptions {
     private final ExternSource externSource;
     private final Map<String, Integer> valueSizes;
     private final Map<String, ProgramSetting> programSettings;
+    /** The door every system call of the load goes through; the objects created keep it. */
+    private final SystemCalls systemCalls;
 
     private LoadOptions(Map<String, Integer> maxEntries, Map<String, VariableValue> variables,
                         Set<String> programsToLoad,
                         Set<String> mapsToCreate, Path pinDirectory, int logLevel, Path kernelConfig,
                         Map<String, String> kernelConfigValues, ExternSource externSource,
-                        Map<String, Integer> valueSizes, Map<String, ProgramSetting> programSettings) {
+                        Map<String, Integer> valueSizes, Map<String, ProgramSetting> programSettings,
+                        SystemCalls systemCalls) {
         this.maxEntries = Collections.unmodifiableMap(new LinkedHashMap<>(maxEntries));
         this.variables = Collections.unmodifiableMap(new LinkedHashMap<>(variables));
         this.programsToLoad = Collections.unmodifiableSet(new LinkedHashSet<>(programsToLoad));
@@ -62,6 +66,7 @@ public final class LoadOptions {
         this.externSource = externSource;
         this.valueSizes = Collections.unmodifiableMap(new LinkedHashMap<>(valueSizes));
         this.programSettings = Collections.unmodifiableMap(new LinkedHashMap<>(programSettings));
+        this.systemCalls = systemCalls;
     }
 
     /** Load every program, create what they use, pin by-name maps under {@code /sys/fs/bpf}. */
@@ -78,7 +83,7 @@ public final class LoadOptions {
                              Set<String> programsToLoad, Set<String> mapsToCreate, Path pinDirectory, int logLevel,
                              Path kernelConfig, Map<String, String> kernelConfigValues, ExternSource externSource) {
         return new LoadOptions(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory,
-                logLevel, kernelConfig, kernelConfigValues, externSource, valueSizes, programSettings);
+                logLevel, kernelConfig, kernelConfigValues, externSource, valueSizes, programSettings, systemCalls);
     }
 
     /** Overrides map {@code mapName}'s {@code max_entries} (e.g. to size a ring buffer at run time). */
@@ -104,7 +109,7 @@ public final class LoadOptions {
         Map<String, Integer> m = new LinkedHashMap<>(valueSizes);
         m.put(Objects.requireNonNull(mapName, "mapName"), bytes);
         return new LoadOptions(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory,
-                logLevel, kernelConfig, kernelConfigValues, externSource, m, programSettings);
+                logLevel, kernelConfig, kernelConfigValues, externSource, m, programSettings, systemCalls);
     }
 
     /**
@@ -240,7 +245,7 @@ public final class LoadOptions {
         Map<String, ProgramSetting> m = new LinkedHashMap<>(programSettings);
         m.put(program, setting);
         return new LoadOptions(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory,
-                logLevel, kernelConfig, kernelConfigValues, externSource, valueSizes, m);
+                logLevel, kernelConfig, kernelConfigValues, externSource, valueSizes, m, systemCalls);
     }
 
     /** Also creates these maps even when no loaded program uses them (e.g. to share them with another object). */
@@ -287,6 +292,18 @@ public final class LoadOptions {
     public LoadOptions withExternSource(ExternSource source) {
         return copy(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory, logLevel, kernelConfig,
                 kernelConfigValues, Objects.requireNonNull(source, "source"));
+    }
+
+    /**
+     * Makes every system call of the load through {@code calls} instead of the kernel directly: the
+     * maps, programs, BTF and mappings it creates keep that door for their own later calls, and so do
+     * the links attached from those programs and the streams opened on those maps. For tests that
+     * fail calls on purpose (a wrapper over {@link SystemCalls#linux()}) or watch them.
+     */
+    public LoadOptions withSystemCalls(SystemCalls calls) {
+        return new LoadOptions(maxEntries, variables, programsToLoad, mapsToCreate, pinDirectory, logLevel,
+                kernelConfig, kernelConfigValues, externSource, valueSizes, programSettings,
+                Objects.requireNonNull(calls, "calls"));
     }
 
     public Map<String, Integer> maxEntries() {
@@ -341,5 +358,10 @@ public final class LoadOptions {
 
     public Optional<ExternSource> externSource() {
         return Optional.ofNullable(externSource);
+    }
+
+    /** The system calls the load makes ({@link SystemCalls#linux()} unless {@link #withSystemCalls} was given). */
+    public SystemCalls systemCalls() {
+        return systemCalls;
     }
 }

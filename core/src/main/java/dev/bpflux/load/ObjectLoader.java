@@ -33,6 +33,7 @@ import dev.bpflux.obj.btf.BtfType;
 import dev.bpflux.obj.extern.ExternResolution;
 import dev.bpflux.prog.BpfProgram;
 import dev.bpflux.prog.ProgramLoadRequest;
+import dev.bpflux.sys.Bpf;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.MappedMemory;
 import dev.bpflux.sys.OwnedFd;
@@ -65,6 +66,8 @@ final class ObjectLoader {
     private final Map<String, DataSectionSpec> dataSections;
     private final LoadOptions options;
     private final String objectName;
+    /** The door of this load (LoadOptions.withSystemCalls); every object created keeps it. */
+    private final Bpf bpf;
     private final List<AutoCloseable> toCloseOnFailure = new ArrayList<>();
     /** Maps pinned by name: removed again (with a pin directory made for them) if the load fails. */
     private final PinTransaction pins = new PinTransaction();
@@ -77,6 +80,7 @@ final class ObjectLoader {
         this.dataSections = applyVariables(spec, options);
         this.options = options;
         this.objectName = objectName(spec.name());
+        this.bpf = Bpf.of(options.systemCalls());
     }
 
     /** libbpf's object name: the file's base name up to its first '.'. */
@@ -317,8 +321,8 @@ final class ObjectLoader {
             return null;
         }
         try {
-            byte[] blob = ObjectBtfFixer.fix(spec, objBtf, LoaderFacts.btfFeatures());
-            LoadedBtf b = LoadedBtf.load(blob, spec.name());
+            byte[] blob = ObjectBtfFixer.fix(spec, objBtf, LoaderFacts.btfFeatures(bpf));
+            LoadedBtf b = LoadedBtf.load(bpf, blob, spec.name());
             toCloseOnFailure.add(b);
             return b;
         } catch (BpfException e) {
@@ -368,7 +372,7 @@ final class ObjectLoader {
             pins.directory(options.pinDirectory());
         }
         if (pinPath != null && Files.exists(pinPath)) {
-            BpfMap pinned = BpfMap.openPinned(pinPath);
+            BpfMap pinned = BpfMap.openPinned(bpf, pinPath);
             toCloseOnFailure.add(pinned);
             checkCompatible(effective, pinned, pinPath);
             return pinned;
@@ -421,7 +425,7 @@ final class ObjectLoader {
             b.btfFd(btf.fd().fd()).btfKeyTypeId(m.keyTypeId()).btfValueTypeId(m.valueTypeId());
         }
         try {
-            return BpfMap.create(b.build());
+            return BpfMap.create(bpf, b.build());
         } catch (BpfNotSupportedException e) {
             throw e;
         } catch (BpfException e) {
@@ -431,7 +435,7 @@ final class ObjectLoader {
             }
             // As libbpf: retry without BTF types (older kernels reject some value types).
             LOG.log(System.Logger.Level.WARNING, "map '" + m.name() + "': retrying without BTF: " + e.getMessage());
-            return BpfMap.create(b.btfFd(0).btfKeyTypeId(0).btfValueTypeId(0).build());
+            return BpfMap.create(bpf, b.btfFd(0).btfKeyTypeId(0).btfValueTypeId(0).build());
         }
     }
 
@@ -500,7 +504,7 @@ final class ObjectLoader {
         int flags = readOnly ? MapFlags.BPF_F_RDONLY_PROG : 0;
         // libbpf makes a data map mmapable when its DATASEC has a non-static variable.
         boolean hasGlobal = datasecId != 0 && vars.stream().anyMatch(v -> v.linkage() != BtfType.VarLinkage.STATIC);
-        boolean mmapable = hasGlobal && LoaderFacts.mmapableArrays();
+        boolean mmapable = hasGlobal && LoaderFacts.mmapableArrays(bpf);
         if (mmapable) {
             flags |= MapFlags.BPF_F_MMAPABLE;
         }
@@ -509,7 +513,7 @@ final class ObjectLoader {
         if (btf != null && datasecId != 0) {
             b.btfFd(btf.fd().fd()).btfValueTypeId(datasecId);
         }
-        BpfMap map = BpfMap.create(b.build());
+        BpfMap map = BpfMap.create(bpf, b.build());
         toCloseOnFailure.add(map);
         byte[] value = size == 0 ? new byte[1] : initial;
         map.update(new byte[4], value);
@@ -579,7 +583,7 @@ final class ObjectLoader {
             }
             req.flags(flags);
             if (p.section().attachBtf()) {
-                AttachTargets.Target t = AttachTargets.resolve(p);
+                AttachTargets.Target t = AttachTargets.resolve(bpf, p);
                 req.attachBtfId(t.btfId());
                 if (t.moduleBtf() != null) {
                     moduleBtfs.add(t.moduleBtf());
@@ -602,7 +606,7 @@ final class ObjectLoader {
             }
             BpfProgram prog;
             try {
-                prog = BpfProgram.load(req.build());
+                prog = BpfProgram.load(bpf, req.build());
             } catch (BpfVerifierException e) {
                 if (defaultExterns != null && !externs.isEmpty()) {
                     java.util.Optional<String> why = defaultExterns.explainLoadFailure(e.log());
@@ -685,7 +689,7 @@ final class ObjectLoader {
                 int off = 0;
                 if (f.moduleBtfObjId() != 0) {
                     off = fdArrayIndex.computeIfAbsent(f.moduleBtfObjId(), id -> {
-                        OwnedFd fd = LoaderFacts.btfObject(id);
+                        OwnedFd fd = LoaderFacts.btfObject(bpf, id);
                         moduleBtfs.add(fd);
                         fdArray.add(fd.fd());
                         return fdArray.size();
@@ -710,7 +714,7 @@ final class ObjectLoader {
                     : ((ExternResolution.Kfunc) v).moduleBtfObjId();
             int moduleFd = 0;
             if (module != 0) {
-                OwnedFd fd = LoaderFacts.btfObject(module);
+                OwnedFd fd = LoaderFacts.btfObject(bpf, module);
                 moduleBtfs.add(fd);
                 moduleFd = fd.fd();
             }

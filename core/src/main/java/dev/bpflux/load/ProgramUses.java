@@ -133,7 +133,7 @@ public record ProgramUses(ProgramSpec program, Instructions insns, List<MapSpec>
      * names exists, as the loader resolves {@code attach_btf_id}; throws the loader's error when not.
      */
     public static void requireAttachBtfTarget(ProgramSpec program) {
-        AttachTargets.Target t = AttachTargets.resolve(program);
+        AttachTargets.Target t = AttachTargets.resolve(dev.bpflux.sys.Bpf.system(), program);
         if (t.moduleBtf() != null) {
             t.moduleBtf().close();
         }
@@ -146,7 +146,7 @@ public record ProgramUses(ProgramSpec program, Instructions insns, List<MapSpec>
      * fmod_ret/lsm, error injection for fmod_ret) apart from the program's own code. The caller closes it.
      */
     public static dev.bpflux.prog.BpfProgram loadStandIn(ProgramSpec program) {
-        AttachTargets.Target t = AttachTargets.resolve(program);
+        AttachTargets.Target t = AttachTargets.resolve(dev.bpflux.sys.Bpf.system(), program);
         try {
             dev.bpflux.prog.ProgramLoadRequest.Builder req = dev.bpflux.prog.ProgramLoadRequest.builder(
                             program.type(), dev.bpflux.obj.Assembler.returnImm(0))

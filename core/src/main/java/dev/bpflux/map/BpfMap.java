@@ -40,6 +40,8 @@ import java.util.Set;
  */
 public class BpfMap implements AutoCloseable {
     private final OwnedFd fd;
+    /** The door the map was created through; its element operations go through it too. */
+    private final Bpf bpf;
     private final MapType type;
     private final int typeNumber;
     private final int keySize;
@@ -53,6 +55,7 @@ public class BpfMap implements AutoCloseable {
 
     BpfMap(OwnedFd fd, int typeNumber, int keySize, int valueSize, int maxEntries, int flags, String name) {
         this.fd = fd;
+        this.bpf = Bpf.of(fd);
         this.typeNumber = typeNumber;
         this.type = MapType.of(typeNumber);
         this.keySize = keySize;
@@ -71,15 +74,16 @@ public class BpfMap implements AutoCloseable {
         }
     }
 
-    private static Bpf bpf() {
-        return Bpf.system();
-    }
-
     /**
      * Creates a map. A type or flag the kernel lacks becomes a {@link BpfNotSupportedException}
      * naming it and the kernel release that added it.
      */
     public static BpfMap create(MapDefinition def) {
+        return create(Bpf.system(), def);
+    }
+
+    /** As {@link #create(MapDefinition)} through {@code bpf}'s door, which the map keeps. */
+    public static BpfMap create(Bpf bpf, MapDefinition def) {
         Memlock.raiseOnceForOldKernels(); // maps are charged to RLIMIT_MEMLOCK before 5.11
         String what = "map '" + def.name() + "'";
         try (BpfAttr.MapCreate attr = new BpfAttr.MapCreate()) {
@@ -88,19 +92,19 @@ public class BpfMap implements AutoCloseable {
                     .numaNode(def.numaNode()).mapName(def.name()).mapIfindex(def.ifindex()).btfFd(def.btfFd())
                     .btfKeyTypeId(def.btfKeyTypeId()).btfValueTypeId(def.btfValueTypeId())
                     .btfVmlinuxValueTypeId(def.btfVmlinuxValueTypeId()).mapExtra(def.mapExtra());
-            int r = bpf().tryCall(attr);
+            int r = bpf.tryCall(attr);
             if (r < 0) {
-                throw createFailure(def, -r);
+                throw createFailure(bpf, def, -r);
             }
-            return wrap(OwnedFd.adopt(r, what), def.type().value(), def.keySize(), def.valueSize(),
+            return wrap(OwnedFd.adopt(r, what, bpf.calls()), def.type().value(), def.keySize(), def.valueSize(),
                     def.maxEntries(), def.flags(), def.name());
         }
     }
 
-    private static RuntimeException createFailure(MapDefinition def, int errno) {
+    private static RuntimeException createFailure(Bpf bpf, MapDefinition def, int errno) {
         String op = "BPF_MAP_CREATE of " + def.type().kernelName() + " '" + def.name() + "'";
-        if ((errno == Errno.EINVAL || errno == Errno.E2BIG) && !FeatureProbes.system().mapType(def.type())
-                && FeatureProbes.system().mapTypeErrno(def.type()) != Errno.EPERM) {
+        if ((errno == Errno.EINVAL || errno == Errno.E2BIG) && !FeatureProbes.of(bpf).mapType(def.type())
+                && FeatureProbes.of(bpf).mapTypeErrno(def.type()) != Errno.EPERM) {
             return new BpfNotSupportedException(def.type().kernelName(),
                     "map type " + def.type().kernelName() + " needs Linux " + def.type().since() + " or later",
                     SyscallErrors.plain(op, errno, null));
@@ -180,9 +184,14 @@ public class BpfMap implements AutoCloseable {
 
     /** Opens a map pinned at {@code path} in bpffs (BPF_OBJ_GET, 4.4). */
     public static BpfMap openPinned(Path path) {
+        return openPinned(Bpf.system(), path);
+    }
+
+    /** As {@link #openPinned(Path)} through {@code bpf}'s door. */
+    public static BpfMap openPinned(Bpf bpf, Path path) {
         try (BpfAttr.Obj attr = new BpfAttr.Obj(BpfCommand.BPF_OBJ_GET)) {
             attr.pathname(path.toString());
-            OwnedFd fd = bpf().callForFd(attr, "map pinned at " + path,
+            OwnedFd fd = bpf.callForFd(attr, "map pinned at " + path,
                     "is " + path + " a map pinned in a mounted bpffs (/sys/fs/bpf)?");
             return fromFd(fd);
         }
@@ -190,9 +199,14 @@ public class BpfMap implements AutoCloseable {
 
     /** Opens the map with kernel id {@code id} (BPF_MAP_GET_FD_BY_ID, 4.13; needs CAP_SYS_ADMIN). */
     public static BpfMap fromId(int id) {
+        return fromId(Bpf.system(), id);
+    }
+
+    /** As {@link #fromId(int)} through {@code bpf}'s door. */
+    public static BpfMap fromId(Bpf bpf, int id) {
         try (BpfAttr.GetFdById attr = new BpfAttr.GetFdById(BpfCommand.BPF_MAP_GET_FD_BY_ID)) {
             attr.id(id);
-            OwnedFd fd = bpf().callForFd(attr, "map id " + id,
+            OwnedFd fd = bpf.callForFd(attr, "map id " + id,
                     "ENOENT means no map has id " + id + " (it may have been freed)");
             return fromFd(fd);
         }
@@ -274,7 +288,7 @@ public class BpfMap implements AutoCloseable {
         writeKey(m, key);
         BpfAttr.MapElem attr = sc.lookup;
         attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize)).flags(0);
-        int r = bpf().tryCall(attr);
+        int r = bpf.tryCall(attr);
         if (r == -Errno.ENOENT) {
             return false;
         }
@@ -309,7 +323,7 @@ public class BpfMap implements AutoCloseable {
         m.write(keySize, value, 0, value.length);
         BpfAttr.MapElem attr = sc.update;
         attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize)).flags(updateFlags);
-        int r = bpf().tryCall(attr);
+        int r = bpf.tryCall(attr);
         if (r < 0) {
             String hint = switch (-r) {
                 case Errno.EEXIST -> "the key exists and BPF_NOEXIST was given";
@@ -336,7 +350,7 @@ public class BpfMap implements AutoCloseable {
         writeKey(m, key);
         BpfAttr.MapElem attr = sc.delete;
         attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(null).flags(0);
-        int r = bpf().tryCall(attr);
+        int r = bpf.tryCall(attr);
         if (r == -Errno.ENOENT) {
             return false;
         }
@@ -354,7 +368,7 @@ public class BpfMap implements AutoCloseable {
                 BpfAttr.MapElem attr = new BpfAttr.MapElem(BpfCommand.BPF_MAP_LOOKUP_AND_DELETE_ELEM)) {
             writeKey(m, key);
             attr.mapFd(fd.fd()).key(keySize == 0 ? null : m).value(m.share(keySize));
-            int r = bpf().tryCall(attr);
+            int r = bpf.tryCall(attr);
             if (r == -Errno.ENOENT) {
                 return null;
             }
@@ -376,7 +390,7 @@ public class BpfMap implements AutoCloseable {
         }
         BpfAttr.MapElem attr = sc.nextKey;
         attr.mapFd(fd.fd()).key(key == null ? null : m).nextKey(m.share(keySize)).flags(0);
-        int r = bpf().tryCall(attr);
+        int r = bpf.tryCall(attr);
         if (r == -Errno.ENOENT) {
             return null;
         }
@@ -431,7 +445,7 @@ public class BpfMap implements AutoCloseable {
     public void freeze() {
         try (BpfAttr.MapFreeze attr = new BpfAttr.MapFreeze()) {
             attr.mapFd(fd.fd());
-            int r = bpf().tryCall(attr);
+            int r = bpf.tryCall(attr);
             if (r == -Errno.EINVAL) {
                 throw new BpfNotSupportedException("BPF_MAP_FREEZE", "map freezing needs Linux 5.2 or later",
                         SyscallErrors.plain("BPF_MAP_FREEZE of " + fd.what(), Errno.EINVAL, null));
@@ -442,7 +456,7 @@ public class BpfMap implements AutoCloseable {
 
     /** Pins the map at {@code path} in bpffs (BPF_OBJ_PIN, 4.4). */
     public void pin(Path path) {
-        BpfFilesystem.pin(bpf(), fd, path);
+        BpfFilesystem.pin(bpf, fd, path);
     }
 
     /**
@@ -499,7 +513,7 @@ public class BpfMap implements AutoCloseable {
                 try (BpfAttr.MapBatch attr = new BpfAttr.MapBatch(BpfCommand.BPF_MAP_LOOKUP_BATCH)) {
                     attr.mapFd(fd.fd()).inBatch(first ? null : in).outBatch(outTok).keys(keys).values(values)
                             .count(chunk);
-                    int r = bpf().tryCall(attr);
+                    int r = bpf.tryCall(attr);
                     if (r < 0 && first && (r == -Errno.EINVAL || r == -Errno.ENOTSUPP || r == -Errno.EOPNOTSUPP)) {
                         batchSupport = Boolean.FALSE;
                         return null;
@@ -546,7 +560,7 @@ public class BpfMap implements AutoCloseable {
                     values.write((long) i * valueBufferSize, entries.get(i).value(), 0, valueBufferSize);
                 }
                 attr.mapFd(fd.fd()).keys(keys).values(values).count(n).elemFlags(elemFlags);
-                int r = bpf().tryCall(attr);
+                int r = bpf.tryCall(attr);
                 if (r >= 0) {
                     return;
                 }
@@ -580,7 +594,7 @@ public class BpfMap implements AutoCloseable {
                     keys.write((long) i * keySize, keysToDelete.get(i), 0, keySize);
                 }
                 attr.mapFd(fd.fd()).keys(keys).count(n);
-                int r = bpf().tryCall(attr);
+                int r = bpf.tryCall(attr);
                 if (r >= 0) {
                     return n;
                 }

@@ -33,7 +33,7 @@ public record MapInfo(int typeNumber, int id, int keySize, int valueSize, int ma
         try (Memory m = new Memory(SIZE); BpfAttr.InfoByFd attr = new BpfAttr.InfoByFd()) {
             m.clear();
             attr.bpfFd(fd.fd()).info(m, SIZE);
-            Bpf.system().call(attr, "is " + fd.what() + " a map?");
+            Bpf.of(fd).call(attr, "is " + fd.what() + " a map?");
             return parse(m.getByteArray(0, SIZE));
         }
     }

@@ -51,8 +51,12 @@ public final class BpfProgram implements AutoCloseable {
 
     /** Loads a program; see the class comment for how failures are reported. */
     public static BpfProgram load(ProgramLoadRequest req) {
+        return load(Bpf.system(), req);
+    }
+
+    /** As {@link #load(ProgramLoadRequest)} through {@code bpf}'s door, which the program keeps. */
+    public static BpfProgram load(Bpf bpf, ProgramLoadRequest req) {
         Memlock.raiseOnceForOldKernels(); // programs are charged to RLIMIT_MEMLOCK before 5.11
-        Bpf bpf = Bpf.system();
         List<Memory> buffers = new ArrayList<>();
         try (BpfAttr.ProgLoad attr = new BpfAttr.ProgLoad()) {
             byte[] insns = req.instructions();
@@ -88,7 +92,7 @@ public final class BpfProgram implements AutoCloseable {
             if (req.logLevel() == 0) {
                 int r = attempt(bpf, attr);
                 if (r >= 0) {
-                    return new BpfProgram(OwnedFd.adopt(r, what), req.name(), req.type().value(),
+                    return new BpfProgram(OwnedFd.adopt(r, what, bpf.calls()), req.name(), req.type().value(),
                             req.expectedAttachType(), "");
                 }
                 errno = -r;
@@ -103,7 +107,7 @@ public final class BpfProgram implements AutoCloseable {
                     int r = attempt(bpf, attr);
                     String text = cString(log, size);
                     if (r >= 0) {
-                        return new BpfProgram(OwnedFd.adopt(r, what), req.name(), req.type().value(),
+                        return new BpfProgram(OwnedFd.adopt(r, what, bpf.calls()), req.name(), req.type().value(),
                                 req.expectedAttachType(), text);
                     }
                     errno = -r;
@@ -113,7 +117,7 @@ public final class BpfProgram implements AutoCloseable {
                         continue;
                     }
                     attr.log(null, 0, 0);
-                    throw failure(req, errno, text);
+                    throw failure(bpf, req, errno, text);
                 }
             }
         } finally {
@@ -130,7 +134,7 @@ public final class BpfProgram implements AutoCloseable {
         return r;
     }
 
-    private static RuntimeException failure(ProgramLoadRequest req, int errno, String log) {
+    private static RuntimeException failure(Bpf bpf, ProgramLoadRequest req, int errno, String log) {
         String op = "BPF_PROG_LOAD of " + req.type().kernelName() + " program '" + req.name() + "'";
         if (log.isBlank()) {
             if (errno == Errno.EPERM && usesTrampoline(req) && Capabilities.hasBpfPrivileges()) {
@@ -147,7 +151,7 @@ public final class BpfProgram implements AutoCloseable {
                 return new BpfPermissionException(op, errno, Errno.name(errno), Errno.describe(errno),
                         SyscallErrors.permissionHint());
             }
-            if (errno == Errno.EINVAL && !FeatureProbes.system().programType(req.type())) {
+            if (errno == Errno.EINVAL && !FeatureProbes.of(bpf).programType(req.type())) {
                 return new BpfNotSupportedException(req.type().kernelName(), "program type " + req.type().kernelName()
                         + " needs Linux " + req.type().since() + " or later", SyscallErrors.plain(op, errno, null));
             }
@@ -203,18 +207,28 @@ public final class BpfProgram implements AutoCloseable {
 
     /** Opens a program pinned at {@code path} in bpffs (BPF_OBJ_GET, 4.4). */
     public static BpfProgram openPinned(Path path) {
+        return openPinned(Bpf.system(), path);
+    }
+
+    /** As {@link #openPinned(Path)} through {@code bpf}'s door. */
+    public static BpfProgram openPinned(Bpf bpf, Path path) {
         try (BpfAttr.Obj attr = new BpfAttr.Obj(BpfCommand.BPF_OBJ_GET)) {
             attr.pathname(path.toString());
-            return fromFd(Bpf.system().callForFd(attr, "program pinned at " + path,
+            return fromFd(bpf.callForFd(attr, "program pinned at " + path,
                     "is " + path + " a program pinned in a mounted bpffs (/sys/fs/bpf)?"));
         }
     }
 
     /** Opens the program with kernel id {@code id} (BPF_PROG_GET_FD_BY_ID, 4.13). */
     public static BpfProgram fromId(int id) {
+        return fromId(Bpf.system(), id);
+    }
+
+    /** As {@link #fromId(int)} through {@code bpf}'s door. */
+    public static BpfProgram fromId(Bpf bpf, int id) {
         try (BpfAttr.GetFdById attr = new BpfAttr.GetFdById(BpfCommand.BPF_PROG_GET_FD_BY_ID)) {
             attr.id(id);
-            return fromFd(Bpf.system().callForFd(attr, "program id " + id, null));
+            return fromFd(bpf.callForFd(attr, "program id " + id, null));
         }
     }
 
@@ -247,7 +261,7 @@ public final class BpfProgram implements AutoCloseable {
     }
 
     static ProgramInfo info(OwnedFd fd) {
-        Bpf bpf = Bpf.system();
+        Bpf bpf = Bpf.of(fd);
         try (Memory m = new Memory(ProgramInfo.SIZE); BpfAttr.InfoByFd attr = new BpfAttr.InfoByFd()) {
             m.clear();
             attr.bpfFd(fd.fd()).info(m, ProgramInfo.SIZE);
@@ -292,21 +306,21 @@ public final class BpfProgram implements AutoCloseable {
             m.setInt(countOffset, count);
             m.setLong(pointerOffset, Pointer.nativeValue(target));
             attr.bpfFd(fd.fd()).info(m, ProgramInfo.SIZE);
-            Bpf.system().call(attr);
+            Bpf.of(fd).call(attr);
             return m.getInt(countOffset);
         }
     }
 
     /** Pins the program at {@code path} in bpffs (BPF_OBJ_PIN, 4.4). */
     public void pin(Path path) {
-        BpfFilesystem.pin(Bpf.system(), fd, path);
+        BpfFilesystem.pin(Bpf.of(fd), fd, path);
     }
 
     /** Keeps {@code mapFd} alive as long as this program (BPF_PROG_BIND_MAP, 5.10), e.g. for .rodata read only by user space. */
     public void bindMap(OwnedFd mapFd) {
         try (BpfAttr.ProgBindMap attr = new BpfAttr.ProgBindMap()) {
             attr.progFd(fd.fd()).mapFd(mapFd.fd());
-            Bpf.system().call(attr);
+            Bpf.of(fd).call(attr);
         }
     }
 
@@ -322,7 +336,7 @@ public final class BpfProgram implements AutoCloseable {
                 in.write(0, data, 0, data.length);
                 attr.progFd(fd.fd()).dataIn(data.length == 0 ? null : in, data.length).dataOut(out, outSize)
                         .repeat(repeat);
-                int r = Bpf.system().tryCall(attr);
+                int r = Bpf.of(fd).tryCall(attr);
                 if (r == -Errno.ENOSPC && attr.dataSizeOut() > outSize && outSize < (64 << 20)) {
                     outSize = attr.dataSizeOut();
                     continue;

@@ -26,13 +26,17 @@ public final class LoadedBtf implements AutoCloseable {
 
     /** Loads raw BTF bytes (header, types, strings) as produced by the object parser or BtfWriter. */
     public static LoadedBtf load(byte[] btf, String what) {
-        Bpf bpf = Bpf.system();
+        return load(Bpf.system(), btf, what);
+    }
+
+    /** As {@link #load(byte[], String)} through {@code bpf}'s door. */
+    public static LoadedBtf load(Bpf bpf, byte[] btf, String what) {
         try (Memory m = new Memory(Math.max(1, btf.length)); BpfAttr.BtfLoad attr = new BpfAttr.BtfLoad()) {
             m.write(0, btf, 0, btf.length);
             attr.btf(m, btf.length);
             int r = bpf.tryCall(attr);
             if (r >= 0) {
-                return new LoadedBtf(OwnedFd.adopt(r, "BTF of " + what));
+                return new LoadedBtf(OwnedFd.adopt(r, "BTF of " + what, bpf.calls()));
             }
             int size = BpfProgram.INITIAL_LOG_SIZE;
             while (true) {
@@ -41,7 +45,7 @@ public final class LoadedBtf implements AutoCloseable {
                     attr.log(log, size, 1);
                     r = bpf.tryCall(attr);
                     if (r >= 0) {
-                        return new LoadedBtf(OwnedFd.adopt(r, "BTF of " + what));
+                        return new LoadedBtf(OwnedFd.adopt(r, "BTF of " + what, bpf.calls()));
                     }
                     if (r == -Errno.ENOSPC && size < BpfProgram.MAX_LOG_SIZE) {
                         size = Math.min(BpfProgram.MAX_LOG_SIZE, Math.max(size * 4, attr.logTrueSize() + 1));

@@ -7,7 +7,9 @@ import com.sun.jna.LastErrorException;
  * bpflux hierarchy named after the command, e.g. {@code "BPF_MAP_CREATE failed with EINVAL (22):
  * Invalid argument; <hint>"}.
  *
- * <p>{@link #system()} is the real kernel; {@code new Bpf(fake)} lets a unit test fake it.
+ * <p>{@link #system()} is the real kernel; {@link #of(SystemCalls)} another door (a fake, or a
+ * fault-injecting wrapper given to {@code LoadOptions.withSystemCalls}). A handle keeps the door it
+ * was created through ({@link #of(OwnedFd)}) for its later operations.
  */
 public final class Bpf {
     private static final Bpf SYSTEM = new Bpf(SystemCalls.linux());
@@ -21,6 +23,16 @@ public final class Bpf {
     /** The real kernel. */
     public static Bpf system() {
         return SYSTEM;
+    }
+
+    /** bpf(2) through {@code sys}; the shared {@link #system()} instance for the real kernel. */
+    public static Bpf of(SystemCalls sys) {
+        return sys == SYSTEM.sys ? SYSTEM : new Bpf(sys);
+    }
+
+    /** bpf(2) through the door {@code fd} came from, for operations on the object it names. */
+    public static Bpf of(OwnedFd fd) {
+        return of(fd.calls());
     }
 
     /** The system calls underneath. */

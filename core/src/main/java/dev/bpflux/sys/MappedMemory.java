@@ -62,9 +62,9 @@ public final class MappedMemory implements AutoCloseable {
         this.cleanable = CLEANER.register(this, unmapper);
     }
 
-    /** mmap(2)s {@code length} bytes of {@code fd} at {@code offset}, shared. */
+    /** mmap(2)s {@code length} bytes of {@code fd} at {@code offset}, shared, through {@code fd}'s door. */
     public static MappedMemory map(OwnedFd fd, long length, int prot, long offset) {
-        return map(SystemCalls.linux(), fd, length, prot, offset);
+        return map(fd.calls(), fd, length, prot, offset);
     }
 
     /** As {@link #map(OwnedFd, long, int, long)} through the given system calls. */

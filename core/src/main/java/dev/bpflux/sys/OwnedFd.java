@@ -54,14 +54,25 @@ public final class OwnedFd implements AutoCloseable {
         this.cleanable = CLEANER.register(this, closer);
     }
 
-    /** Takes ownership of {@code fd}, which the kernel just returned; {@code what} names it for messages. */
+    /** Takes ownership of {@code fd}, which the real kernel just returned; {@code what} names it for messages. */
     public static OwnedFd adopt(int fd, String what) {
         return new OwnedFd(fd, what, SystemCalls.linux());
     }
 
-    /** As {@link #adopt(int, String)} with the given system calls (tests). */
+    /**
+     * As {@link #adopt(int, String)} for a descriptor {@code sys} returned: it is closed through
+     * {@code sys}, and operations on the object it names go through {@code sys} too ({@link #calls()}).
+     */
     public static OwnedFd adopt(int fd, String what, SystemCalls sys) {
         return new OwnedFd(fd, what, sys);
+    }
+
+    /**
+     * The system calls this descriptor came from (its door): the handles that own it make their
+     * later calls through them, so that a load through an injected door stays on that door.
+     */
+    public SystemCalls calls() {
+        return closer.sys;
     }
 
     /** The raw descriptor number. Throws if this handle was closed: the number may be reused by now. */

@@ -62,7 +62,7 @@ public final class PerfEvents {
 
     private static void ioctl(OwnedFd event, long request, long arg, String op) {
         try {
-            SystemCalls.linux().ioctl(event.fd(), request, arg);
+            event.calls().ioctl(event.fd(), request, arg); // through the door the event came from
         } catch (LastErrorException e) {
             throw SyscallErrors.exception(op + " on " + event.what(), e.getErrorCode(),
                     e.getErrorCode() == Errno.EEXIST ? "a program is already attached to this event" : null);

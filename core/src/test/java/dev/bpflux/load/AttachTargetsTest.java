@@ -30,7 +30,7 @@ class AttachTargetsTest {
     }
 
     private static int resolve(ProgramSpec p) {
-        AttachTargets.Target t = AttachTargets.resolve(p);
+        AttachTargets.Target t = AttachTargets.resolve(dev.bpflux.sys.Bpf.system(), p);
         assertNull(t.moduleBtf(), "a vmlinux target needs no module BTF fd");
         return t.btfId();
     }
@@ -65,7 +65,7 @@ class AttachTargetsTest {
     @Test
     void anUnsetPlaceholderSaysHowToSetTheTarget() {
         BpfException e = assertThrows(BpfException.class,
-                () -> AttachTargets.resolve(RETARGET.program("on_func").orElseThrow()));
+                () -> AttachTargets.resolve(dev.bpflux.sys.Bpf.system(), RETARGET.program("on_func").orElseThrow()));
         assertTrue(e.getMessage().contains("no FUNC named 'func'")
                 && e.getMessage().contains("LoadOptions.withAttachTarget(\"on_func\"")
                 && e.getMessage().contains("--attach-target on_func="), e.getMessage());

@@ -130,7 +130,7 @@ class BpfObjectTest {
     @Test
     void btfFeatureProbesMatchTheKernelVersion() {
         dev.bpflux.kernel.KernelVersion v = dev.bpflux.kernel.KernelVersion.current();
-        ObjectBtfFixer.BtfFeatures f = BtfFeatureProbes.features();
+        ObjectBtfFixer.BtfFeatures f = BtfFeatureProbes.features(dev.bpflux.sys.Bpf.system());
         assertEquals(v.atLeast(4, 20), f.func(), "FUNC");
         assertEquals(v.atLeast(5, 6), f.funcGlobal(), "FUNC global linkage");
         assertEquals(v.atLeast(5, 2), f.datasec(), "VAR/DATASEC");

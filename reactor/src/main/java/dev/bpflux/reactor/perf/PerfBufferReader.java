@@ -82,7 +82,7 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
                     } else {
                         attr.wakeup(options.wakeupEvents());
                     }
-                    event = PerfEvents.open(attr, -1, cpu, -1, 0, "perf buffer of CPU " + cpu);
+                    event = PerfEvents.open(map.fd().calls(), attr, -1, cpu, -1, 0, "perf buffer of CPU " + cpu);
                 }
                 MappedMemory mapping;
                 try {
@@ -98,7 +98,7 @@ final class PerfBufferReader<T> implements PollSource, Subscription, PerfCpuBuff
                 PerfEvents.enable(event);
             }
             PollLoop loop = options.loop() != null ? options.loop()
-                    : PollLoop.create(options.name(), options.waitStrategy());
+                    : PollLoop.create(options.name(), options.waitStrategy(), map.fd().calls());
             return new PerfBufferReader<>(map, options, loop, buffers);
         } catch (Throwable t) {
             for (PerfCpuBuffer b : buffers) {

@@ -76,7 +76,12 @@ public final class PollLoop {
 
     /** A loop on its own daemon thread named {@code name}. */
     public static PollLoop create(String name, WaitStrategy waitStrategy) {
-        return new PollLoop(name, waitStrategy, null, SystemCalls.linux());
+        return create(name, waitStrategy, SystemCalls.linux());
+    }
+
+    /** As {@link #create(String, WaitStrategy)}, making its epoll and eventfd calls through {@code sys}. */
+    public static PollLoop create(String name, WaitStrategy waitStrategy, SystemCalls sys) {
+        return new PollLoop(name, waitStrategy, null, Objects.requireNonNull(sys, "sys"));
     }
 
     /**
@@ -84,8 +89,13 @@ public final class PollLoop {
      * use a scheduler meant for blocking work, e.g. {@code Schedulers.boundedElastic()}).
      */
     public static PollLoop create(String name, WaitStrategy waitStrategy, Scheduler scheduler) {
+        return create(name, waitStrategy, scheduler, SystemCalls.linux());
+    }
+
+    /** As {@link #create(String, WaitStrategy, Scheduler)}, making its epoll and eventfd calls through {@code sys}. */
+    public static PollLoop create(String name, WaitStrategy waitStrategy, Scheduler scheduler, SystemCalls sys) {
         return new PollLoop(name, waitStrategy, Objects.requireNonNull(scheduler, "scheduler"),
-                SystemCalls.linux());
+                Objects.requireNonNull(sys, "sys"));
     }
 
     public String name() {

@@ -4,6 +4,7 @@ import dev.bpflux.sys.PageSize;
 import dev.bpflux.reactor.WaitStrategy;
 import dev.bpflux.reactor.metrics.StreamMetrics;
 import dev.bpflux.reactor.poll.PollLoop;
+import dev.bpflux.sys.SystemCalls;
 import java.time.Duration;
 import java.util.Objects;
 import reactor.core.scheduler.Scheduler;
@@ -137,10 +138,13 @@ public final class RingBufferOptions {
                 + (loop != null ? ", loop=" + loop.name() : "") + "]";
     }
 
-    /** The loop a stream with these options runs on: the given one, else a new one on the scheduler or its own thread. */
-    PollLoop pollLoop() {
+    /**
+     * The loop a stream with these options runs on: the given one, else a new one on the scheduler or its
+     * own thread, making its calls through {@code sys} (the door of the stream's map).
+     */
+    PollLoop pollLoop(SystemCalls sys) {
         return loop != null ? loop
-                : scheduler != null ? PollLoop.create(name, waitStrategy, scheduler)
-                : PollLoop.create(name, waitStrategy);
+                : scheduler != null ? PollLoop.create(name, waitStrategy, scheduler, sys)
+                : PollLoop.create(name, waitStrategy, sys);
     }
 }

@@ -89,7 +89,7 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
             }
             consumerPage = MappedMemory.map(map.fd(), pageSize, MappedMemory.PROT_READ | MappedMemory.PROT_WRITE, 0);
             producerArea = MappedMemory.map(map.fd(), pageSize + 2L * size, MappedMemory.PROT_READ, pageSize);
-            PollLoop loop = options.pollLoop();
+            PollLoop loop = options.pollLoop(map.fd().calls());
             return new RingBufferReader<>(source, map.fd().fd(), options, loop, consumerPage, producerArea,
                     pageSize, size);
         } catch (Throwable t) {

@@ -85,7 +85,7 @@ final class UserRingBufferFeed<T> implements PollSource, Subscription, CoreSubsc
         try {
             BpfMap map = Objects.requireNonNull(source.ringBuffer(), "ringBuffer()");
             writer = UserRingBufferWriter.open(map);
-            PollLoop loop = options.pollLoop();
+            PollLoop loop = options.pollLoop(map.fd().calls());
             return new UserRingBufferFeed<>(source, writer, map.fd().fd(), options, loop);
         } catch (Throwable t) {
             Throwable failure = LoopHandshake.closeInOrder(writer, source);
