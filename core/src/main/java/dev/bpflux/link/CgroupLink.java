@@ -4,6 +4,7 @@ import com.sun.jna.LastErrorException;
 import dev.bpflux.obj.AttachType;
 import dev.bpflux.prog.BpfProgram;
 import dev.bpflux.sys.BpfAttr;
+import dev.bpflux.sys.Eintr;
 import dev.bpflux.sys.OwnedFd;
 import dev.bpflux.sys.SyscallErrors;
 import dev.bpflux.sys.SystemCalls;
@@ -41,7 +42,8 @@ public final class CgroupLink extends BpfLink {
     /** Opens a cgroup directory read-only for attaching, through {@code sys}. */
     static OwnedFd openCgroup(SystemCalls sys, Path cgroup) {
         try {
-            return OwnedFd.adopt(sys.open(cgroup.toString(), O_RDONLY | O_DIRECTORY), "cgroup " + cgroup, sys);
+            int fd = (int) Eintr.retry(() -> sys.open(cgroup.toString(), O_RDONLY | O_DIRECTORY));
+            return OwnedFd.adopt(fd, "cgroup " + cgroup, sys);
         } catch (LastErrorException e) {
             throw SyscallErrors.exception("open of cgroup directory " + cgroup, e.getErrorCode(), null);
         }

@@ -73,7 +73,7 @@ public final class MappedMemory implements AutoCloseable {
             throw new IllegalArgumentException("mapping length must be positive, got " + length);
         }
         try {
-            long address = sys.mmap(length, prot, MAP_SHARED, fd.fd(), offset);
+            long address = Eintr.retry(() -> sys.mmap(length, prot, MAP_SHARED, fd.fd(), offset));
             return new MappedMemory(address, length, "mapping of " + fd.what(), sys);
         } catch (LastErrorException e) {
             throw SyscallErrors.exception("mmap of " + length + " bytes of " + fd.what() + " at offset " + offset,

@@ -96,7 +96,7 @@ public final class OwnedFd implements AutoCloseable {
     /** A second, independently closed descriptor for the same kernel object (F_DUPFD_CLOEXEC). */
     public OwnedFd dup() {
         try {
-            return new OwnedFd(closer.sys.dupCloexec(fd()), what, closer.sys);
+            return new OwnedFd((int) Eintr.retry(() -> closer.sys.dupCloexec(fd())), what, closer.sys);
         } catch (LastErrorException e) {
             throw SyscallErrors.exception("fcntl(F_DUPFD_CLOEXEC) of " + what, e.getErrorCode(), null);
         }

@@ -29,7 +29,8 @@ public final class PerfEvents {
     public static OwnedFd open(SystemCalls sys, PerfEventAttr attr, int pid, int cpu, int groupFd, long flags,
             String what) {
         try {
-            int fd = sys.perfEventOpen(attr.pointer(), pid, cpu, groupFd, flags | PERF_FLAG_FD_CLOEXEC);
+            int fd = (int) Eintr.retry(() -> sys.perfEventOpen(attr.pointer(), pid, cpu, groupFd,
+                    flags | PERF_FLAG_FD_CLOEXEC));
             return OwnedFd.adopt(fd, what, sys);
         } catch (LastErrorException e) {
             int errno = e.getErrorCode();
@@ -62,7 +63,7 @@ public final class PerfEvents {
 
     private static void ioctl(OwnedFd event, long request, long arg, String op) {
         try {
-            event.calls().ioctl(event.fd(), request, arg); // through the door the event came from
+            Eintr.retry(() -> event.calls().ioctl(event.fd(), request, arg)); // through the door the event came from
         } catch (LastErrorException e) {
             throw SyscallErrors.exception(op + " on " + event.what(), e.getErrorCode(),
                     e.getErrorCode() == Errno.EEXIST ? "a program is already attached to this event" : null);
