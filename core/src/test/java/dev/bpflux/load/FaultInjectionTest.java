@@ -59,7 +59,7 @@ class FaultInjectionTest {
             "globals:EAGAIN", "globals:ENOMEM", "globals:EPERM", "globals:E2BIG", "globals:EEXIST"})
     void eachFailedCallIsNamedAndLeavesNothing(String objectAndErrno) throws Exception {
         String[] p = objectAndErrno.split(":");
-        int errno = errno(p[1]);
+        int errno = FaultInjectingSystemCalls.errno(p[1]);
         List<String> problems = sweep(p[0], n -> FaultInjectingSystemCalls.failing(n, errno), false);
         assertEquals(List.of(), problems);
     }
@@ -71,14 +71,6 @@ class FaultInjectionTest {
         assertEquals(List.of(), problems);
     }
 
-    private static int errno(String name) {
-        for (int e = 1; e < 140; e++) {
-            if (Errno.name(e).equals(name)) {
-                return e;
-            }
-        }
-        throw new IllegalArgumentException(name);
-    }
 
     /** Runs the scenario with a fault at call 1, 2, ... until a run hits none; returns what went wrong. */
     private List<String> sweep(String object, IntFunction<FaultInjectingSystemCalls> doors, boolean mustSucceed)
@@ -93,7 +85,7 @@ class FaultInjectionTest {
         String label = null;
         for (int n = 1; n <= MAX_CALLS; n++) {
             FaultInjectingSystemCalls door = doors.apply(n);
-            label = door.toString();
+            label = door.toString().contains("verifier log") ? "verifier-log" : Errno.name(door.errno());
             ResourceSnapshot before = ResourceSnapshot.take(pinRoot);
             Scenario s = new Scenario(spec, door);
             RuntimeException error = s.run();
@@ -104,17 +96,17 @@ class FaultInjectionTest {
                 after = ResourceSnapshot.take(pinRoot);
             }
             String call = door.failedCall();
-            String where = object + " #" + n + " " + call + " " + Errno.name(door.errno()) + " in " + s.phase;
+            String where = object + " #" + n + " " + call + " " + Errno.name(door.errno()) + " in " + door.failedPhase();
             for (String leak : before.leaksIn(after)) {
-                problems.add(where + ": left " + leak);
+                problem(problems, where + ": left " + leak);
             }
             for (FaultInjectingSystemCalls.Created c : ResourceSnapshot.stillAlive(door.created(), 2000)) {
-                problems.add(where + ": kernel still holds " + c);
+                problem(problems, where + ": kernel still holds " + c);
             }
             clearPins(); // so one leak does not cascade into every later run
             if (call == null) {
                 if (error != null) {
-                    problems.add(object + " without a fault hit failed: " + error);
+                    problem(problems, object + " without a fault hit failed: " + error);
                 }
                 matrix.add("| (none, " + (n - 1) + " calls) | | | succeeds |");
                 break;
@@ -126,60 +118,35 @@ class FaultInjectionTest {
                     outcome += " (absorbed)";
                 }
             } else {
-                String text = messages(error);
-                outcome = error.getClass().getSimpleName() + ": " + firstLine(error.getMessage());
+                String text = FaultInjectingSystemCalls.messages(error);
+                outcome = FaultInjectingSystemCalls.summary(error);
                 if (mustSucceed) {
-                    problems.add(where + ": failed although " + Errno.name(door.errno()) + " is to be retried: "
+                    problem(problems, where + ": failed although " + Errno.name(door.errno()) + " is to be retried: "
                             + text);
                 } else if (!text.contains(Errno.name(door.errno())) && !text.contains(SHORT_LOG.split("\n")[0])) {
-                    problems.add(where + ": error does not name " + Errno.name(door.errno()) + ": " + text);
-                } else if (!text.contains(callToken(call))) {
-                    problems.add(where + ": error does not name the call (" + callToken(call) + "): " + text);
+                    problem(problems, where + ": error does not name " + Errno.name(door.errno()) + ": " + text);
+                } else if (!text.contains(door.failedCallToken())) {
+                    problem(problems, where + ": error does not name the call (" + door.failedCallToken() + "): "
+                            + text);
                 }
             }
-            matrix.add("| " + call + " | " + Errno.name(door.errno()) + " | " + s.phase + " | "
-                    + outcome.replace("|", "\\|") + " |");
+            matrix.add("| " + call + " | " + Errno.name(door.errno()) + " | " + door.failedPhase() + " | "
+                    + outcome + " |");
             if (n == MAX_CALLS) {
-                problems.add(object + ": still hitting faults after " + MAX_CALLS + " calls");
+                problem(problems, object + ": still hitting faults after " + MAX_CALLS + " calls");
             }
         }
         writeMatrix(object, label, matrix);
         return problems;
     }
 
-    /** What an error message must contain to name {@code call}. */
-    private static String callToken(String call) {
-        if (call.startsWith("bpf(")) {
-            return call.substring(4, call.length() - 1);
-        }
-        if (call.startsWith("ioctl(")) {
-            return "IOC";
-        }
-        if (call.startsWith("fcntl(")) {
-            return "F_DUPFD_CLOEXEC";
-        }
-        return call;
-    }
-
-    private static String messages(Throwable t) {
-        StringBuilder b = new StringBuilder();
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            b.append(c.getClass().getSimpleName()).append(": ").append(c.getMessage()).append(" / ");
-        }
-        return b.toString();
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) {
-            return "(no message)";
-        }
-        int nl = s.indexOf('\n');
-        String line = nl < 0 ? s : s.substring(0, nl) + " ...";
-        return line.length() > 220 ? line.substring(0, 220) + "..." : line;
+    private static void problem(List<String> problems, String p) {
+        System.err.println("FAULT-PROBLEM " + p);
+        problems.add(p);
     }
 
     private void writeMatrix(String object, String label, List<String> rows) throws IOException {
-        Path out = Path.of("target", "fault-matrix-" + object + "-" + label.replaceAll("[^A-Za-z0-9]+", "_") + ".md");
+        Path out = Path.of("target", "fault-matrix-" + object + "-" + label + ".md");
         List<String> lines = new ArrayList<>();
         lines.add("| call | errno | phase | outcome |");
         lines.add("|---|---|---|---|");
@@ -192,7 +159,6 @@ class FaultInjectionTest {
         final BpfObjectSpec spec;
         final String object;
         final FaultInjectingSystemCalls door;
-        String phase = "load";
         boolean loaded;
         boolean pinnedAll;
         boolean pinnedLink;
@@ -206,12 +172,12 @@ class FaultInjectionTest {
         RuntimeException run() {
             LoadOptions opts = LoadOptions.defaults().withVariable("target_tgid", Trigger.tgid())
                     .withPinDirectory(pinRoot).withSystemCalls(door);
-            phase = "load";
+            door.phase("load");
             try (BpfObject o = BpfObject.load(spec, opts)) {
                 loaded = true;
-                phase = "attach";
+                door.phase("attach");
                 try (BpfLink link = o.program(object.equals("maps") ? "exercise_maps" : "copy_config").attach()) {
-                    phase = "pin";
+                    door.phase("pin");
                     o.pinAll(pinRoot.resolve("all"));
                     pinnedAll = true;
                     link.pin(pinRoot.resolve("link"));

@@ -45,6 +45,8 @@ public final class FaultInjectingSystemCalls implements SystemCalls {
 
     private int seen;
     private String failed;
+    private volatile String phase = "";
+    private String failedPhase;
     private final List<String> calls = new ArrayList<>();
     private final Set<Created> created = new LinkedHashSet<>();
 
@@ -75,6 +77,16 @@ public final class FaultInjectingSystemCalls implements SystemCalls {
         return failed;
     }
 
+    /** Names what the caller is doing now (load, attach, pin, ...), for {@link #failedPhase()}. */
+    public void phase(String phase) {
+        this.phase = phase;
+    }
+
+    /** The {@link #phase(String)} in which the fault was injected, or null when none was. */
+    public synchronized String failedPhase() {
+        return failedPhase;
+    }
+
     /** Every call made, in order, by kind. */
     public synchronized List<String> calls() {
         return List.copyOf(calls);
@@ -83,6 +95,57 @@ public final class FaultInjectingSystemCalls implements SystemCalls {
     /** The maps, programs, BTF objects and links created through this door. */
     public synchronized Set<Created> created() {
         return Set.copyOf(created);
+    }
+
+    /**
+     * What an error message must contain to name the failed call: the bpf command
+     * ({@code BPF_MAP_CREATE}), {@code IOC} of an ioctl's request name, else the call's name.
+     */
+    public synchronized String failedCallToken() {
+        if (failed == null) {
+            return null;
+        }
+        if (failed.startsWith("bpf(")) {
+            return failed.substring(4, failed.length() - 1);
+        }
+        if (failed.startsWith("ioctl(")) {
+            return "IOC";
+        }
+        if (failed.startsWith("fcntl(")) {
+            return "F_DUPFD_CLOEXEC";
+        }
+        return failed;
+    }
+
+    /** The errno called {@code name}, e.g. 12 for "ENOMEM". */
+    public static int errno(String name) {
+        for (int e = 1; e < 140; e++) {
+            if (Errno.name(e).equals(name)) {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("no errno " + name);
+    }
+
+    /** Every message of {@code t} and its causes, for checking what they name. */
+    public static String messages(Throwable t) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            b.append(c.getClass().getSimpleName()).append(": ").append(c.getMessage()).append(" / ");
+        }
+        return b.toString();
+    }
+
+    /** The first line of {@code t}'s message, at most 220 characters, for a matrix row. */
+    public static String summary(Throwable t) {
+        String s = t.getMessage();
+        if (s == null) {
+            return t.getClass().getSimpleName();
+        }
+        int nl = s.indexOf('\n');
+        String line = nl < 0 ? s : s.substring(0, nl) + " ...";
+        line = line.length() > 220 ? line.substring(0, 220) + "..." : line;
+        return t.getClass().getSimpleName() + ": " + line.replace("|", "\\|");
     }
 
     /** The errno injected. */
@@ -100,6 +163,7 @@ public final class FaultInjectingSystemCalls implements SystemCalls {
         if (fail) {
             if (failed == null) {
                 failed = kind;
+                failedPhase = phase;
             }
             throw new LastErrorException(errno);
         }
