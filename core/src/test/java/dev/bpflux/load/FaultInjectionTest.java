@@ -83,9 +83,11 @@ class FaultInjectionTest {
         List<String> problems = new ArrayList<>();
         List<String> matrix = new ArrayList<>();
         String label = null;
+        boolean verifierLog = false;
         for (int n = 1; n <= MAX_CALLS; n++) {
             FaultInjectingSystemCalls door = doors.apply(n);
-            label = door.toString().contains("verifier log") ? "verifier-log" : Errno.name(door.errno());
+            verifierLog = door.toString().contains("verifier log");
+            label = verifierLog ? "verifier-log" : Errno.name(door.errno());
             ResourceSnapshot before = ResourceSnapshot.take(pinRoot);
             Scenario s = new Scenario(spec, door);
             RuntimeException error = s.run();
@@ -123,7 +125,12 @@ class FaultInjectionTest {
                 if (mustSucceed) {
                     problem(problems, where + ": failed although " + Errno.name(door.errno()) + " is to be retried: "
                             + text);
-                } else if (!text.contains(Errno.name(door.errno())) && !text.contains(SHORT_LOG.split("\n")[0])) {
+                } else if (verifierLog) {
+                    // A rejection is the verifier's verdict, told as "loading program 'x'" with its log.
+                    if (!text.contains(SHORT_LOG.split("\n")[0]) || !text.contains("loading program")) {
+                        problem(problems, where + ": rejection does not show the verifier log: " + text);
+                    }
+                } else if (!text.contains(Errno.name(door.errno()))) {
                     problem(problems, where + ": error does not name " + Errno.name(door.errno()) + ": " + text);
                 } else if (!text.contains(door.failedCallToken())) {
                     problem(problems, where + ": error does not name the call (" + door.failedCallToken() + "): "
