@@ -10,9 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -21,13 +22,20 @@ import java.util.stream.Stream;
  * directory. {@link #stillAlive} asks the kernel (BPF_*_GET_NEXT_ID) which of the objects a
  * {@link FaultInjectingSystemCalls} saw created it still holds.
  */
-public record ResourceSnapshot(Set<String> fds, List<String> bpfMappings, Set<String> pins) {
+public record ResourceSnapshot(Map<String, String> fds, List<String> bpfMappings, Set<String> pins) {
 
     public static ResourceSnapshot take(Path pinDir) {
         try {
-            Set<String> fds;
+            // Each descriptor with what it points at, but for the listing's own (the directory listed).
+            Map<String, String> fds = new TreeMap<>();
+            String listing = "/proc/" + ProcessHandle.current().pid() + "/fd";
             try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-                fds = s.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
+                s.forEach(p -> {
+                    String target = readLink(p);
+                    if (target != null && !target.equals(listing)) {
+                        fds.put(p.getFileName().toString(), target);
+                    }
+                });
             }
             List<String> maps = Files.readAllLines(Path.of("/proc/self/maps")).stream()
                     .filter(l -> l.contains(" anon_inode:bpf")).toList();
@@ -46,11 +54,11 @@ public record ResourceSnapshot(Set<String> fds, List<String> bpfMappings, Set<St
     /** What {@code after} holds that this snapshot did not, in words; empty when nothing. */
     public List<String> leaksIn(ResourceSnapshot after) {
         List<String> out = new ArrayList<>();
-        Set<String> fds = new TreeSet<>(after.fds);
-        fds.removeAll(this.fds);
-        for (String fd : fds) {
-            out.add("fd " + fd + " -> " + readLink(Path.of("/proc/self/fd", fd)));
-        }
+        after.fds.forEach((fd, target) -> {
+            if (!target.equals(this.fds.get(fd))) {
+                out.add("fd " + fd + " -> " + target);
+            }
+        });
         List<String> maps = new ArrayList<>(after.bpfMappings);
         maps.removeAll(this.bpfMappings);
         maps.forEach(m -> out.add("mapping " + m));
@@ -64,7 +72,7 @@ public record ResourceSnapshot(Set<String> fds, List<String> bpfMappings, Set<St
         try {
             return Files.readSymbolicLink(p).toString();
         } catch (IOException e) {
-            return "(gone)";
+            return null;
         }
     }
 

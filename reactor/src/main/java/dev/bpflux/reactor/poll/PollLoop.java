@@ -5,6 +5,7 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import dev.bpflux.BpfSyscallException;
 import dev.bpflux.reactor.WaitStrategy;
+import dev.bpflux.sys.Eintr;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.SystemCalls;
 import java.util.ArrayList;
@@ -146,13 +147,13 @@ public final class PollLoop {
         int epfd;
         int efd;
         try {
-            epfd = sys.epollCreate1(EPOLL_CLOEXEC);
+            epfd = (int) Eintr.retry(() -> sys.epollCreate1(EPOLL_CLOEXEC));
         } catch (LastErrorException e) {
             failAdded(syscallError("epoll_create1", e));
             return;
         }
         try {
-            efd = sys.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+            efd = (int) Eintr.retry(() -> sys.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
         } catch (LastErrorException e) {
             sys.close(epfd);
             failAdded(syscallError("eventfd", e));
@@ -376,7 +377,7 @@ public final class PollLoop {
         event.setInt(0, flags);
         event.setLong(EPOLL_DATA_OFFSET, fd);
         try {
-            sys.epollCtl(epfd, op, fd, event);
+            Eintr.retry(() -> sys.epollCtl(epfd, op, fd, event));
         } catch (LastErrorException e) {
             throw syscallError("epoll_ctl", e);
         }

@@ -1,0 +1,137 @@
+package dev.bpflux.reactor.ringbuf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.bpflux.load.BpfObject;
+import dev.bpflux.load.LoadOptions;
+import dev.bpflux.reactor.RecordDecoder;
+import dev.bpflux.sys.Errno;
+import dev.bpflux.sys.ProcessCalls;
+import dev.bpflux.testing.FaultInjectingSystemCalls;
+import dev.bpflux.testing.KernelTest;
+import dev.bpflux.testing.ResourceSnapshot;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Opening and reading a ring buffer stream (load of the producer object, its attach, the two mmaps,
+ * the poll loop's epoll and eventfd, epoll_wait) with the N-th system call failed, N = 1, 2, ... until
+ * a stream of {@value #RECORDS} records runs with no fault hit. Each time: the stream ends with an
+ * error naming the failed call and its errno (EINTR: the stream runs normally), and every descriptor,
+ * mapping and kernel object the stream made is gone afterwards.
+ *
+ * <p>Writes the outcome of every run to {@code target/fault-matrix-ringbuf-<errno>.md}.
+ */
+@KernelTest
+class RingBufferFaultInjectionKernelTest {
+    private static final Path PRODUCER = Path.of("src/test/bpf/ringbuf_producer.bpf.o");
+    private static final RecordDecoder<Long> SEQ = r -> r.getLongLE(r.readerIndex());
+    private static final int RECORDS = 1000;
+    private static final int MAX_CALLS = 2000;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"EINTR", "EAGAIN", "ENOMEM", "EPERM", "EEXIST"})
+    void eachFailedCallOfAStreamIsNamedAndLeavesNothing(String errnoName) throws Exception {
+        int errno = FaultInjectingSystemCalls.errno(errnoName);
+        // The first stream opens what the process keeps (kernel BTF, probes of the real kernel).
+        run(FaultInjectingSystemCalls.failing(Integer.MAX_VALUE, errno));
+        List<String> problems = new ArrayList<>();
+        List<String> matrix = new ArrayList<>();
+        for (int n = 1; n <= MAX_CALLS; n++) {
+            FaultInjectingSystemCalls door = FaultInjectingSystemCalls.failing(n, errno);
+            ResourceSnapshot before = ResourceSnapshot.take(null);
+            Throwable error = run(door);
+            List<String> leaks = awaitNoLeaks(before);
+            String call = door.failedCall();
+            String where = "ringbuf #" + n + " " + call + " " + errnoName;
+            leaks.forEach(l -> problems.add(where + ": left " + l));
+            for (FaultInjectingSystemCalls.Created c : ResourceSnapshot.stillAlive(door.created(), 2000)) {
+                problems.add(where + ": kernel still holds " + c);
+            }
+            if (call == null) {
+                if (error != null) {
+                    problems.add("stream without a fault hit failed: " + error);
+                }
+                matrix.add("| (none, " + (n - 1) + " calls) | | | " + RECORDS + " records |");
+                break;
+            }
+            String outcome;
+            if (error == null) {
+                outcome = RECORDS + " records" + (errno == Errno.EINTR ? "" : " (absorbed)");
+            } else {
+                String text = FaultInjectingSystemCalls.messages(error);
+                outcome = FaultInjectingSystemCalls.summary(error);
+                if (errno == Errno.EINTR) {
+                    problems.add(where + ": failed although EINTR is to be retried: " + text);
+                } else if (!text.contains(errnoName)) {
+                    problems.add(where + ": error does not name " + errnoName + ": " + text);
+                } else if (!text.contains(door.failedCallToken())) {
+                    problems.add(where + ": error does not name the call (" + door.failedCallToken() + "): " + text);
+                }
+            }
+            matrix.add("| " + call + " | " + errnoName + " | stream | " + outcome + " |");
+            if (n == MAX_CALLS) {
+                problems.add("still hitting faults after " + MAX_CALLS + " calls");
+            }
+        }
+        List<String> lines = new ArrayList<>(List.of("| call | errno | phase | outcome |", "|---|---|---|---|"));
+        lines.addAll(matrix);
+        Files.write(Path.of("target", "fault-matrix-ringbuf-" + errnoName + ".md"), lines);
+        assertEquals(List.of(), problems);
+    }
+
+    /** One stream through {@code door}: load and attach on subscribe, read {@link #RECORDS}; its error or null. */
+    private static Throwable run(FaultInjectingSystemCalls door) throws InterruptedException {
+        RingBufferReceiver receiver = RingBufferReceiver.create(() -> {
+            BpfObject obj = BpfObject.load(PRODUCER, LoadOptions.defaults()
+                    .withVariable("target_tgid", (int) ProcessHandle.current().pid())
+                    .withMaxEntries("rb", 1 << 16)
+                    .withSystemCalls(door));
+            try {
+                obj.program("produce").attach();
+                return RingBufferSource.of(obj.map("rb"), obj);
+            } catch (RuntimeException e) {
+                obj.close();
+                throw e;
+            }
+        }, RingBufferOptions.create().withName("fault-" + door));
+        CompletableFuture<List<Long>> got = receiver.receive(SEQ).take(RECORDS).collectList().toFuture();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!got.isDone() && System.nanoTime() < deadline) {
+            ProcessCalls.getpgid(0);
+            Thread.sleep(2);
+        }
+        try {
+            List<Long> records = got.get(1, TimeUnit.SECONDS);
+            return records.size() == RECORDS ? null : new AssertionError("got " + records.size() + " records");
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (java.util.concurrent.TimeoutException e) {
+            got.cancel(true);
+            return new AssertionError("stream hung for 10 s (" + door.failedCall() + " failed)");
+        }
+    }
+
+    /** The stream closes on its loop thread after the end: wait for it, up to 5 s. */
+    private static List<String> awaitNoLeaks(ResourceSnapshot before) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            List<String> leaks = before.leaksIn(ResourceSnapshot.take(null));
+            if (leaks.isEmpty() || System.nanoTime() > deadline) {
+                return leaks;
+            }
+            Thread.sleep(20);
+        }
+    }
+
+
+
+
+}
