@@ -330,6 +330,12 @@ public final class FaultInjectingSystemCalls implements SystemCalls {
     }
 
     @Override
+    public long statfsType(String path) {
+        enter("statfs");
+        return real.statfsType(path);
+    }
+
+    @Override
     public String strerror(int errno) {
         return real.strerror(errno);
     }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.bpflux.load.BpfObject;
 import dev.bpflux.load.LoadOptions;
 import dev.bpflux.reactor.RecordDecoder;
+import dev.bpflux.reactor.perf.PerfBufferOptions;
+import dev.bpflux.reactor.perf.PerfEventArrayReceiver;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.ProcessCalls;
 import dev.bpflux.testing.FaultInjectingSystemCalls;
@@ -19,38 +21,55 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import reactor.core.publisher.Flux;
 
 /**
- * Opening and reading a ring buffer stream (load of the producer object, its attach, the two mmaps,
+ * Opening and reading a ring buffer stream (and likewise a perf buffer stream) (load of the producer object, its attach, the two mmaps,
  * the poll loop's epoll and eventfd, epoll_wait) with the N-th system call failed, N = 1, 2, ... until
  * a stream of {@value #RECORDS} records runs with no fault hit. Each time: the stream ends with an
  * error naming the failed call and its errno (EINTR: the stream runs normally), and every descriptor,
  * mapping and kernel object the stream made is gone afterwards.
  *
- * <p>Writes the outcome of every run to {@code target/fault-matrix-ringbuf-<errno>.md}.
+ * <p>Writes the outcome of every run to {@code target/fault-matrix-{ringbuf,perf}-<errno>.md}.
  */
 @KernelTest
 class RingBufferFaultInjectionKernelTest {
     private static final Path PRODUCER = Path.of("src/test/bpf/ringbuf_producer.bpf.o");
+    private static final Path PERF_PRODUCER = Path.of("src/test/bpf/perf_producer.bpf.o");
     private static final RecordDecoder<Long> SEQ = r -> r.getLongLE(r.readerIndex());
     private static final int RECORDS = 1000;
     private static final int MAX_CALLS = 2000;
 
+    /** One stream through a door: its error, or null when it delivered {@link #RECORDS} records. */
+    private interface Stream {
+        Throwable run(FaultInjectingSystemCalls door) throws InterruptedException;
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"EINTR", "EAGAIN", "ENOMEM", "EPERM", "EEXIST"})
-    void eachFailedCallOfAStreamIsNamedAndLeavesNothing(String errnoName) throws Exception {
+    void eachFailedCallOfARingBufferStreamIsNamedAndLeavesNothing(String errnoName) throws Exception {
+        sweep("ringbuf", errnoName, RingBufferFaultInjectionKernelTest::ringBufferStream);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"EINTR", "EAGAIN", "ENOMEM", "EPERM", "EEXIST"})
+    void eachFailedCallOfAPerfBufferStreamIsNamedAndLeavesNothing(String errnoName) throws Exception {
+        sweep("perf", errnoName, RingBufferFaultInjectionKernelTest::perfBufferStream);
+    }
+
+    private static void sweep(String stream, String errnoName, Stream run) throws Exception {
         int errno = FaultInjectingSystemCalls.errno(errnoName);
         // The first stream opens what the process keeps (kernel BTF, probes of the real kernel).
-        run(FaultInjectingSystemCalls.failing(Integer.MAX_VALUE, errno));
+        run.run(FaultInjectingSystemCalls.failing(Integer.MAX_VALUE, errno));
         List<String> problems = new ArrayList<>();
         List<String> matrix = new ArrayList<>();
         for (int n = 1; n <= MAX_CALLS; n++) {
             FaultInjectingSystemCalls door = FaultInjectingSystemCalls.failing(n, errno);
             ResourceSnapshot before = ResourceSnapshot.take(null);
-            Throwable error = run(door);
+            Throwable error = run.run(door);
             List<String> leaks = awaitNoLeaks(before);
             String call = door.failedCall();
-            String where = "ringbuf #" + n + " " + call + " " + errnoName;
+            String where = stream + " #" + n + " " + call + " " + errnoName;
             leaks.forEach(l -> problems.add(where + ": left " + l));
             for (FaultInjectingSystemCalls.Created c : ResourceSnapshot.stillAlive(door.created(), 2000)) {
                 problems.add(where + ": kernel still holds " + c);
@@ -83,12 +102,12 @@ class RingBufferFaultInjectionKernelTest {
         }
         List<String> lines = new ArrayList<>(List.of("| call | errno | phase | outcome |", "|---|---|---|---|"));
         lines.addAll(matrix);
-        Files.write(Path.of("target", "fault-matrix-ringbuf-" + errnoName + ".md"), lines);
+        Files.write(Path.of("target", "fault-matrix-" + stream + "-" + errnoName + ".md"), lines);
         assertEquals(List.of(), problems);
     }
 
-    /** One stream through {@code door}: load and attach on subscribe, read {@link #RECORDS}; its error or null. */
-    private static Throwable run(FaultInjectingSystemCalls door) throws InterruptedException {
+    /** A ring buffer stream through {@code door}: load and attach on subscribe, read {@link #RECORDS}. */
+    private static Throwable ringBufferStream(FaultInjectingSystemCalls door) throws InterruptedException {
         RingBufferReceiver receiver = RingBufferReceiver.create(() -> {
             BpfObject obj = BpfObject.load(PRODUCER, LoadOptions.defaults()
                     .withVariable("target_tgid", (int) ProcessHandle.current().pid())
@@ -102,7 +121,31 @@ class RingBufferFaultInjectionKernelTest {
                 throw e;
             }
         }, RingBufferOptions.create().withName("fault-" + door));
-        CompletableFuture<List<Long>> got = receiver.receive(SEQ).take(RECORDS).collectList().toFuture();
+        return await(receiver.receive(SEQ), door);
+    }
+
+    /** A perf buffer stream through {@code door} on an object loaded and attached through it. */
+    private static Throwable perfBufferStream(FaultInjectingSystemCalls door) throws InterruptedException {
+        BpfObject obj;
+        try {
+            obj = BpfObject.load(PERF_PRODUCER, LoadOptions.defaults()
+                    .withVariable("target_tgid", (int) ProcessHandle.current().pid())
+                    .withSystemCalls(door));
+        } catch (RuntimeException e) {
+            return e;
+        }
+        try (obj) {
+            obj.program("produce").attach();
+            return await(PerfEventArrayReceiver.create(obj.map("events"),
+                    PerfBufferOptions.create().withName("fault-" + door)).receive(SEQ), door);
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
+
+    /** Triggers the producer until {@code stream} gave {@link #RECORDS} records or ended; its error or null. */
+    private static Throwable await(Flux<Long> stream, FaultInjectingSystemCalls door) throws InterruptedException {
+        CompletableFuture<List<Long>> got = stream.take(RECORDS).collectList().toFuture();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!got.isDone() && System.nanoTime() < deadline) {
             ProcessCalls.getpgid(0);
