@@ -1,12 +1,14 @@
-package dev.bpflux.reactor.ringbuf;
+package dev.bpflux.reactor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.bpflux.load.BpfObject;
 import dev.bpflux.load.LoadOptions;
-import dev.bpflux.reactor.RecordDecoder;
 import dev.bpflux.reactor.perf.PerfBufferOptions;
 import dev.bpflux.reactor.perf.PerfEventArrayReceiver;
+import dev.bpflux.reactor.ringbuf.RingBufferOptions;
+import dev.bpflux.reactor.ringbuf.RingBufferReceiver;
+import dev.bpflux.reactor.ringbuf.RingBufferSource;
 import dev.bpflux.sys.Errno;
 import dev.bpflux.sys.ProcessCalls;
 import dev.bpflux.testing.FaultInjectingSystemCalls;
@@ -33,7 +35,7 @@ import reactor.core.publisher.Flux;
  * <p>Writes the outcome of every run to {@code target/fault-matrix-{ringbuf,perf}-<errno>.md}.
  */
 @KernelTest
-class RingBufferFaultInjectionKernelTest {
+class StreamFaultInjectionKernelTest {
     private static final Path PRODUCER = Path.of("src/test/bpf/ringbuf_producer.bpf.o");
     private static final Path PERF_PRODUCER = Path.of("src/test/bpf/perf_producer.bpf.o");
     private static final RecordDecoder<Long> SEQ = r -> r.getLongLE(r.readerIndex());
@@ -48,13 +50,13 @@ class RingBufferFaultInjectionKernelTest {
     @ParameterizedTest
     @ValueSource(strings = {"EINTR", "EAGAIN", "ENOMEM", "EPERM", "EEXIST"})
     void eachFailedCallOfARingBufferStreamIsNamedAndLeavesNothing(String errnoName) throws Exception {
-        sweep("ringbuf", errnoName, RingBufferFaultInjectionKernelTest::ringBufferStream);
+        sweep("ringbuf", errnoName, StreamFaultInjectionKernelTest::ringBufferStream);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"EINTR", "EAGAIN", "ENOMEM", "EPERM", "EEXIST"})
     void eachFailedCallOfAPerfBufferStreamIsNamedAndLeavesNothing(String errnoName) throws Exception {
-        sweep("perf", errnoName, RingBufferFaultInjectionKernelTest::perfBufferStream);
+        sweep("perf", errnoName, StreamFaultInjectionKernelTest::perfBufferStream);
     }
 
     private static void sweep(String stream, String errnoName, Stream run) throws Exception {
