@@ -68,7 +68,7 @@ public final class BpfFilesystem {
 
     static boolean holds(Bpf bpf, Path dir) {
         try {
-            return (bpf.calls().statfsType(dir.toString()) & 0xffffffffL) == MAGIC;
+            return (Eintr.retry(() -> bpf.calls().statfsType(dir.toString())) & 0xffffffffL) == MAGIC;
         } catch (LastErrorException e) {
             throw SyscallErrors.plain("statfs of " + dir, e.getErrorCode(), null);
         }
