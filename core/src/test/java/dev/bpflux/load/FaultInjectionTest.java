@@ -33,6 +33,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 @KernelTest
 class FaultInjectionTest {
     private static final int MAX_CALLS = 3000;
+    /**
+     * How long the kernel may take to drop a map or BTF object after its last fd closed: a program's
+     * maps are released only when the program is freed, after an RCU grace period and a work queue
+     * (seen taking over 2 s on this loaded 2-CPU machine).
+     */
+    private static final long KERNEL_RELEASE_MILLIS = 15_000;
     private static final String SHORT_LOG = "0: R1 invalid mem access 'scalar'\nprocessed 1 insns";
 
     private Path pinRoot;
@@ -102,7 +108,7 @@ class FaultInjectionTest {
             for (String leak : before.leaksIn(after)) {
                 problem(problems, where + ": left " + leak);
             }
-            for (FaultInjectingSystemCalls.Created c : ResourceSnapshot.stillAlive(door.created(), 2000)) {
+            for (FaultInjectingSystemCalls.Created c : ResourceSnapshot.stillAlive(door.created(), KERNEL_RELEASE_MILLIS)) {
                 problem(problems, where + ": kernel still holds " + c);
             }
             clearPins(); // so one leak does not cascade into every later run
