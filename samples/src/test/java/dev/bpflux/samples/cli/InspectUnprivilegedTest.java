@@ -10,9 +10,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code bpflux inspect --kernel} run as nobody: the kernel refuses every probe with EPERM, which says nothing
+ * {@code bpflux inspect --kernel} run without capabilities: the kernel refuses every probe with EPERM, which says nothing
  * about what it supports. The report must say the probe needs privileges, never that ring buffers (which this
- * kernel has) are unsupported. A kernel test: only root can become nobody for it.
+ * kernel has) are unsupported. A kernel test: only root can start a process that way.
  */
 @KernelTest
 class InspectUnprivilegedTest {
