@@ -36,6 +36,7 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Subscription;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -219,6 +220,7 @@ class SyscallSseKernelTest {
      * program list (BPF_PROG_GET_NEXT_ID, through bpftool), and the ring is no longer read.
      */
     @Test
+    @Tag("host-load") // hundreds of clients on Netty: a test of the server, run on the host, not in the TCG guests
     void subscriptionsEndWithTheirConnectionsUnderLoad() throws Exception {
         SyscallSseController.Stats before = idle();
         long progFdsBefore = bpfFds("bpf-prog");
