@@ -159,6 +159,11 @@ public final class LoopHandshake {
         closedLatch.countDown();
     }
 
+    /** Waits up to {@code nanos} for {@link #unmapped()}; whether it happened. */
+    public boolean awaitUnmapped(long nanos) throws InterruptedException {
+        return closedLatch.await(nanos, TimeUnit.NANOSECONDS);
+    }
+
     /** Whether closing began (the mapping may still be in the middle of being released). */
     public boolean isClosed() {
         return closed.get();

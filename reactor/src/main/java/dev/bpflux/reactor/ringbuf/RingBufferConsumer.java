@@ -285,6 +285,11 @@ final class RingBufferConsumer {
         relinquished = true;
     }
 
+    /** Whether {@link #relinquish()} or {@link #close()} ran: this consumer reads and publishes no more. */
+    boolean relinquished() {
+        return relinquished;
+    }
+
     /**
      * Takes up to {@code maxRecords} committed records as a batch without publishing them, or
      * returns {@code null} when no committed record is there. Leading discarded records are

@@ -12,6 +12,7 @@ import dev.bpflux.reactor.poll.PollLoop;
 import dev.bpflux.reactor.poll.PollSource;
 import dev.bpflux.sys.MappedMemory;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Operators;
@@ -27,6 +28,14 @@ import reactor.core.publisher.Operators;
  * so no read can overlap the munmap.
  */
 final class RingBufferReader<T> implements PollSource, Subscription, RingBufferConsumer.RecordSink<T> {
+    /**
+     * The reader of each ring map object (BpfMap compares by identity; no syscall per subscribe):
+     * readers of one ring share its consumer position, so a second one would read records again and
+     * move the position under the first.
+     */
+    private static final ConcurrentHashMap<BpfMap, RingBufferReader<?>> READERS = new ConcurrentHashMap<>();
+
+    private final BpfMap ring;
     private final RingBufferSource source;
     private final int fd;
     private final RingBufferOptions options;
@@ -51,10 +60,11 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
      */
     private boolean cancelSeen;
 
-    private RingBufferReader(RingBufferSource source, int fd, RingBufferOptions options, PollLoop loop,
+    private RingBufferReader(RingBufferSource source, BpfMap ring, RingBufferOptions options, PollLoop loop,
             MappedMemory consumerPage, MappedMemory producerArea, int pageSize, int size) {
         this.source = source;
-        this.fd = fd;
+        this.ring = ring;
+        this.fd = ring.fd().fd();
         this.options = options;
         this.handshake = new LoopHandshake(loop, options.closeTimeout());
         this.metrics = options.metrics();
@@ -90,14 +100,56 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
             consumerPage = MappedMemory.map(map.fd(), pageSize, MappedMemory.PROT_READ | MappedMemory.PROT_WRITE, 0);
             producerArea = MappedMemory.map(map.fd(), pageSize + 2L * size, MappedMemory.PROT_READ, pageSize);
             PollLoop loop = options.pollLoop(map.fd().calls());
-            return new RingBufferReader<>(source, map.fd().fd(), options, loop, consumerPage, producerArea,
-                    pageSize, size);
+            RingBufferReader<T> reader = new RingBufferReader<>(source, map, options, loop,
+                    consumerPage, producerArea, pageSize, size);
+            reader.claimRing();
+            return reader;
         } catch (Throwable t) {
             Throwable failure = LoopHandshake.closeInOrder(producerArea, consumerPage, source);
             if (failure != null) {
                 t.addSuppressed(failure);
             }
             throw t;
+        }
+    }
+
+    /**
+     * Makes this the ring's only reader. A previous reader that gave the ring up from inside
+     * {@code onNext} on this thread (a {@code take(n).repeat()}) reads and publishes no more, so this
+     * one starts at once; any other is waited for until it unmapped (its cancel may still be on its
+     * way to its loop, as with a shared stream), up to the close timeout, else this one is refused.
+     */
+    private void claimRing() {
+        long deadline = System.nanoTime() + options.closeTimeout().toNanos();
+        while (true) {
+            RingBufferReader<?> previous = READERS.putIfAbsent(ring, this);
+            if (previous == null) {
+                return;
+            }
+            boolean onItsLoop = previous.handshake.loop().inLoop();
+            if (onItsLoop && previous.consumer.relinquished()) {
+                if (READERS.replace(ring, previous, this)) {
+                    return;
+                }
+                continue;
+            }
+            long left = deadline - System.nanoTime();
+            if (onItsLoop || left <= 0 || !awaitUnmapped(previous, left)) {
+                throw new IllegalStateException("ring buffer " + ring.fd().what() + " is still read by " + previous + (onItsLoop ? ", which is delivering on this thread"
+                                : ", which did not finish closing within " + options.closeTimeout())
+                        + ": a ring buffer has one reader at a time (readers share its consumer position);"
+                        + " cancel the other subscription first, or share one stream (publish(), share())");
+            }
+            READERS.remove(ring, previous); // closed: frees its entry if its own close has not yet
+        }
+    }
+
+    private static boolean awaitUnmapped(RingBufferReader<?> previous, long nanos) {
+        try {
+            return previous.handshake.awaitUnmapped(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -245,6 +297,7 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
             return;
         }
         Throwable failure = LoopHandshake.closeInOrder(consumer::close, producerArea, consumerPage, source);
+        READERS.remove(ring, this);
         handshake.unmapped();
         Throwable error = handshake.error();
         Throwable signal = error != null ? error : loopError;

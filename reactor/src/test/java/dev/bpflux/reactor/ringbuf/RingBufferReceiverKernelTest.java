@@ -67,6 +67,40 @@ class RingBufferReceiverKernelTest {
     }
 
     @Test
+    void aSecondReaderOfARingIsRefusedWhileTheFirstReads() {
+        // both would share the consumer position: records read twice, and the position moved under
+        // a reader mid-record (IndexOutOfBoundsException on a garbage record length)
+        try (RingBufferProducer producer = RingBufferProducer.create(1 << 20, 500)) {
+            RingBufferReceiver receiver = RingBufferReceiver.create(producer.ring(),
+                    RingBufferOptions.create().withCloseTimeout(Duration.ofMillis(300)));
+            List<Long> first = java.util.Collections.synchronizedList(new ArrayList<>());
+            reactor.core.Disposable reading = receiver.receive(SEQ).subscribe(first::add);
+            try {
+                producer.trigger(4);
+                StepVerifier.create(receiver.receive(SEQ))
+                        .expectErrorSatisfies(e -> {
+                            assertEquals(IllegalStateException.class, e.getClass(), String.valueOf(e));
+                            assertTrue(e.getMessage().contains("one reader at a time")
+                                    && e.getMessage().contains(producer.ring().fd().what()), e.getMessage());
+                        })
+                        .verify(TIMEOUT);
+                producer.trigger(4);
+                long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                while (first.size() < 4000 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+            } finally {
+                reading.dispose();
+            }
+            assertEquals(4000, first.size(), "the first reader got every record");
+            assertIncreasing(first);
+            // the ring is free again once the first reader's cancel returned
+            producer.trigger(1);
+            assertEquals(500, receiver.receive(SEQ).take(500).count().block(TIMEOUT));
+        }
+    }
+
+    @Test
     void aSubscriberThatThrowsFromOnSubscribeLeavesNothingMapped() {
         try (RingBufferProducer producer = RingBufferProducer.create(1 << 16, 1)) {
             long maps = ProcessResources.bpfMappings();
