@@ -59,9 +59,10 @@ class RingBufferSoakKernelTest {
     }
 
     @Test
-    // Issue 10 soak finding, fails until RingBufferReader is fixed: lost cancels leak reader threads, fds and
-    // mappings (and keep the ring map alive after close); a ring subscription made while the previous one's
-    // reader is still running reads the same records again. Tagged "soak": not in `mvn verify` until then.
+    // Issue 10 soak finding: Reactor's publish() loses the upstream cancel when its last subscriber leaves
+    // while the reader thread delivers (FluxPublish.PublishSubscriber.drain finalizes without cancelling
+    // upstream; reactor-core 3.7.3 and current main), so a ring subscription stays open with its fds and
+    // mappings. Tagged "soak": not in `mvn verify` until then.
     @Tag("soak")
     void subscribersJoiningCancellingAndFailingAtRandomLeaveNothingBehind() throws Exception {
         try (RingBufferProducer warmUp = RingBufferProducer.create(RING_BYTES, 500)) {
@@ -121,10 +122,12 @@ class RingBufferSoakKernelTest {
      * The race the soak found, alone: a shared stream ({@code publish().refCount(1)}) whose
      * subscribers come and go, so that its ring subscription is cancelled from another thread while
      * it is being set up. Each lost cancel left a reader thread in {@code epoll_wait} with the ring
-     * still mapped (its epoll fd, eventfd and two mappings).
+     * still mapped (its epoll fd, eventfd and two mappings). The reader never got the cancel: the
+     * leaked ones' PublishSubscriber was CANCELLED|FINALIZED with its upstream never cancelled, and a
+     * Flux.create source in place of the ring loses about 1 cancel in 40 the same way.
      */
     @Test
-    @Tag("soak") // issue 10 soak finding: about 1 cancel in 200 is lost; not in `mvn verify` until fixed
+    @Tag("soak") // issue 10: Reactor's publish() loses about 1 upstream cancel in 100-200 here; not in `mvn verify`
     void cancellingASharedStreamWhileItConnectsLeavesNoReaderBehind() throws Exception {
         try (RingBufferProducer producer = RingBufferProducer.create(RING_BYTES, 500)) {
             long fds = ProcessResources.openFds();
