@@ -13,8 +13,11 @@ import dev.bpflux.reactor.poll.PollSource;
 import dev.bpflux.sys.MappedMemory;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
+import reactor.core.Disposable;
+import reactor.core.Scannable;
 import reactor.core.publisher.Operators;
 
 /**
@@ -133,15 +136,30 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
                 }
                 continue;
             }
+            if (!onItsLoop && subscriberGone(previous.actual)) {
+                // its subscriber is gone but never cancelled it: Reactor's publish() loses the
+                // upstream cancel when dispose() races its drain loop (docs/streams.md)
+                previous.cancel();
+            }
             long left = deadline - System.nanoTime();
             if (onItsLoop || left <= 0 || !awaitUnmapped(previous, left)) {
-                throw new IllegalStateException("ring buffer " + ring.fd().what() + " is still read by " + previous + (onItsLoop ? ", which is delivering on this thread"
+                throw new IllegalStateException("ring buffer " + ring.fd().what() + " is still read by " + previous
+                        + (onItsLoop ? ", which is delivering on this thread"
                                 : ", which did not finish closing within " + options.closeTimeout())
                         + ": a ring buffer has one reader at a time (readers share its consumer position);"
                         + " cancel the other subscription first, or share one stream (publish(), share())");
             }
             READERS.remove(ring, previous); // closed: frees its entry if its own close has not yet
         }
+    }
+
+    /** Whether {@code actual} or a subscriber below it is a disposed {@code Disposable} (nothing takes records any more). */
+    private static boolean subscriberGone(Object actual) {
+        if (actual == null) {
+            return false;
+        }
+        Scannable s = Scannable.from(actual);
+        return Stream.concat(Stream.of(s), s.actuals()).anyMatch(a -> a instanceof Disposable d && d.isDisposed());
     }
 
     private static boolean awaitUnmapped(RingBufferReader<?> previous, long nanos) {
