@@ -142,7 +142,7 @@ final class RingBufferReader<T> implements PollSource, Subscription, RingBufferC
                 previous.cancel();
             }
             long left = deadline - System.nanoTime();
-            if (onItsLoop || left <= 0 || !awaitUnmapped(previous, left)) {
+            if (onItsLoop || !awaitUnmapped(previous, Math.max(0, left))) {
                 throw new IllegalStateException("ring buffer " + ring.fd().what() + " is still read by " + previous
                         + (onItsLoop ? ", which is delivering on this thread"
                                 : ", which did not finish closing within " + options.closeTimeout())
