@@ -17,6 +17,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.IntFunction;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * <p>Writes the outcome of every run to {@code target/fault-matrix-<object>-<errno>.md}.
  */
 @KernelTest
+@Tag("host-only") // hundreds of loads: about a minute here, 10-20 times that in an emulated guest
 class FaultInjectionTest {
     private static final int MAX_CALLS = 3000;
     /**

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import reactor.core.publisher.Flux;
@@ -35,6 +36,7 @@ import reactor.core.publisher.Flux;
  * <p>Writes the outcome of every run to {@code target/fault-matrix-{ringbuf,perf}-<errno>.md}.
  */
 @KernelTest
+@Tag("host-only") // hundreds of loads: about a minute here, 10-20 times that in an emulated guest
 class StreamFaultInjectionKernelTest {
     private static final Path PRODUCER = Path.of("src/test/bpf/ringbuf_producer.bpf.o");
     private static final Path PERF_PRODUCER = Path.of("src/test/bpf/perf_producer.bpf.o");

@@ -220,7 +220,7 @@ class SyscallSseKernelTest {
      * program list (BPF_PROG_GET_NEXT_ID, through bpftool), and the ring is no longer read.
      */
     @Test
-    @Tag("host-load") // hundreds of clients on Netty: a test of the server, run on the host, not in the TCG guests
+    @Tag("host-only") // hundreds of clients on Netty: a test of the server, run on the host, not in the TCG guests
     void subscriptionsEndWithTheirConnectionsUnderLoad() throws Exception {
         SyscallSseController.Stats before = idle();
         long progFdsBefore = bpfFds("bpf-prog");
