@@ -11,7 +11,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -23,6 +25,8 @@ import java.util.function.Consumer;
 final class PinTransaction {
     private final List<Path> pins = new ArrayList<>();
     private final List<Path> directories = new ArrayList<>();
+    /** Directories already made sure of: a load asks once per map pinned by name. */
+    private final Set<Path> ready = new HashSet<>();
 
     /**
      * {@code dir/name}, when {@code name} is one file name. Object names are hostile input: a map or
@@ -54,9 +58,13 @@ final class PinTransaction {
             throw new BpfException("the pin directory is an empty path; name a directory on bpffs, "
                     + "e.g. /sys/fs/bpf/myapp");
         }
+        if (ready.contains(dir)) {
+            return;
+        }
         BpfFilesystem.mountIfMissing(dir);
         if (Files.isDirectory(dir)) {
             requireBpffs(dir);
+            ready.add(dir);
             return;
         }
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -73,8 +81,9 @@ final class PinTransaction {
         try {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             directories.add(dir);
+            ready.add(dir);
         } catch (FileAlreadyExistsException madeMeanwhile) {
-            // another process made it between the check and here: use it
+            ready.add(dir); // another process made it between the check and here: use it
         } catch (IOException e) {
             throw new BpfException("cannot create the pin directory " + dir + ": " + e.getMessage(), e);
         }
@@ -129,6 +138,7 @@ final class PinTransaction {
         }
         pins.clear();
         directories.clear();
+        ready.clear();
         return problems;
     }
 }
